@@ -1,0 +1,41 @@
+"""Docent's error types: one root, and a typed error per known condition.
+
+Each message is a sentence a person can act on; the front ends show `str(error)`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DocentError(Exception):
+    """Root of every error Docent raises on purpose."""
+
+
+class UserInputError(DocentError):
+    """The request itself is wrong (unknown folder, bad argument, unreadable query file)."""
+
+
+class ParseError(DocentError):
+    """A file could not be turned into text. `reason` is short and human ("too large")."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class SkippedFile(ParseError):
+    """A file that is deliberately not indexed (binary, empty): reported, not a failure."""
+
+
+class EmbedderMismatchError(DocentError):
+    """The index was built by another embedder; re-embedding must be asked for explicitly."""
+
+
+class ModelNotFoundError(DocentError):
+    """A model file or bundled model package is missing."""
+
+
+class StoreError(DocentError):
+    """The database cannot be opened or written (disk full, permissions, newer schema)."""
