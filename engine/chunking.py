@@ -40,8 +40,12 @@ class Chunk:
         return HEADING_SEPARATOR.join(self.heading)
 
     def embedding_text(self) -> str:
-        """What is embedded: the heading path gives a passage its context."""
-        return f"{self.heading_text}\n\n{self.text}" if self.heading else self.text
+        return embedding_text(self.heading_text, self.text)
+
+
+def embedding_text(heading: str, text: str) -> str:
+    """What is embedded for a passage: its heading path gives it context."""
+    return f"{heading}\n\n{text}" if heading else text
 
 
 @dataclass(frozen=True, slots=True)

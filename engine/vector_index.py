@@ -9,6 +9,7 @@ after a database commit but before a save) is caught up by diffing chunk ids.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -156,6 +157,10 @@ class HnswIndex:
     def save(self, directory: Path, generation: int) -> None:
         """Write the index atomically: a new file, then the manifest that names it."""
         directory.mkdir(parents=True, exist_ok=True)
+        with _exclusive(directory / ".lock"):
+            self._save(directory, generation)
+
+    def _save(self, directory: Path, generation: int) -> None:
         name = f"vectors-{generation}-{uuid.uuid4().hex[:8]}.hnsw"
         with self._lock:
             tmp = directory / (name + ".tmp")
@@ -211,6 +216,22 @@ class HnswIndex:
         if len(index) != live:
             raise IndexUnusable("index file does not match its manifest")
         return index
+
+
+@contextlib.contextmanager
+def _exclusive(lock_file: Path):  # type: ignore[no-untyped-def]
+    """Serialise saves between processes (a CLI search next to a running watcher)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: saves are still atomic, just not serialised
+        yield
+        return
+    with open(lock_file, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class IndexUnusable(Exception):

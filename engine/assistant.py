@@ -1,0 +1,257 @@
+"""The facade both front ends use: folders, indexing, live watching and search.
+
+Plain values in, frozen dataclasses out. Heavy parts (the embedder, the vector index)
+load on first use, so opening an Assistant is fast; `close()` saves what is pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.embedding import SentenceTransformerEmbedder
+from engine.errors import UserInputError
+from engine.indexer import CancelToken, Indexer, ProgressCallback, SyncReport, reembed_store
+from engine.retrieval import Mode, Retriever, SearchHit
+from engine.settings import Paths, Settings, load_settings, resolve_paths
+from engine.store import Store
+from engine.vector_index import IndexParams, open_index
+from engine.watcher import FolderWatcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FolderInfo:
+    path: str
+    documents: int
+    exists: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    status: str  # 'failed' or 'skipped'
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    data_dir: str
+    embedder: str | None
+    folders: tuple[FolderInfo, ...]
+    documents: int
+    indexed: int
+    failed: int
+    skipped: int
+    chunks: int
+    problems: tuple[Problem, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "data_dir": self.data_dir,
+            "embedder": self.embedder,
+            "folders": [
+                {"path": f.path, "documents": f.documents, "exists": f.exists}
+                for f in self.folders
+            ],
+            "documents": self.documents,
+            "indexed": self.indexed,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "chunks": self.chunks,
+            "failures": [
+                {"path": p.path, "status": p.status, "reason": p.reason} for p in self.problems
+            ],
+        }
+
+
+class Assistant:
+    """One Docent home: its settings, store, index and (optionally) a live watcher."""
+
+    def __init__(
+        self,
+        home: str | Path | None = None,
+        settings: Settings | None = None,
+        embedder: SentenceTransformerEmbedder | None = None,
+    ) -> None:
+        self.paths: Paths = resolve_paths(home).ensure()
+        self.settings = settings or load_settings(self.paths)
+        self.store = Store(self.paths.database)
+        self._embedder = embedder
+        self._indexer: Indexer | None = None
+        self._retriever: Retriever | None = None
+        self._watcher: FolderWatcher | None = None
+        self._lock = threading.Lock()
+
+    # -- lazily built parts --------------------------------------------------------------
+
+    @property
+    def embedder(self) -> SentenceTransformerEmbedder:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(
+                self.settings.embedder, batch_size=self.settings.embed_batch_size
+            )
+        return self._embedder
+
+    def _parts(self) -> tuple[Indexer, Retriever]:
+        with self._lock:
+            if self._indexer is None or self._retriever is None:
+                params = IndexParams(
+                    embedder=self.embedder.model_id,
+                    dimension=self.embedder.dimension,
+                    m=self.settings.hnsw_m,
+                    ef_construction=self.settings.hnsw_ef_construction,
+                )
+                indexer_vectors, changed = open_index(
+                    self.store, self.paths.index_dir, params, self.settings.hnsw_ef_search
+                )
+                self._indexer = Indexer(
+                    self.store, self.embedder, indexer_vectors, self.settings, self.paths.index_dir
+                )
+                if changed:
+                    self._indexer.mark_dirty()
+                self._retriever = Retriever(self.store, self.embedder, indexer_vectors)
+            return self._indexer, self._retriever
+
+    # -- folders -------------------------------------------------------------------------
+
+    def add_folder(self, path: str | Path) -> FolderInfo:
+        """Watch a folder (not indexed until the next sync or while watching)."""
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise UserInputError(f"{folder} is not a folder")
+        resolved = str(folder.resolve())
+        data = self.paths.data_dir.resolve()
+        if data == Path(resolved) or Path(resolved) in data.parents:
+            raise UserInputError(f"{resolved} holds Docent's own data dir; choose another folder")
+        self.store.add_folder(resolved)
+        if self._watcher is not None:
+            self._watcher.watch(Path(resolved))
+        return self._folder_info(resolved)
+
+    def remove_folder(self, path: str | Path) -> None:
+        """Stop watching a folder and forget everything indexed from it."""
+        resolved = str(Path(path).expanduser().resolve())
+        known = {f.path for f in self.store.folders()}
+        if resolved not in known and str(path) in known:
+            resolved = str(path)  # the folder itself may be gone from disk
+        if self._watcher is not None:
+            self._watcher.unwatch(Path(resolved))
+        removed = self.store.remove_folder(resolved)
+        if removed and self._indexer is not None:
+            self._indexer.vectors.remove(removed)
+            self._indexer.mark_dirty()
+        elif removed:
+            self._parts()  # loading catches the index up with the store
+
+    def folders(self) -> list[FolderInfo]:
+        return [self._folder_info(f.path) for f in self.store.folders()]
+
+    def _folder_info(self, path: str) -> FolderInfo:
+        return FolderInfo(path, len(self.store.documents_under(path)), Path(path).is_dir())
+
+    # -- indexing ------------------------------------------------------------------------
+
+    def sync(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> SyncReport:
+        """One reconcile pass over every watched folder."""
+        indexer, _ = self._parts()
+        return indexer.sync_all(progress, cancel)
+
+    def reembed(
+        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> int:
+        """Re-embed every passage with the configured embedder (after changing it).
+
+        Until a re-embed completes, searching and indexing refuse to mix embedders.
+        """
+        with self._lock:
+            if self._indexer is not None:
+                self._indexer.close()
+            self._indexer = self._retriever = None
+        count = reembed_store(self.store, self.embedder, progress, cancel)
+        self._parts()  # the manifest names the old embedder: the index is rebuilt
+        return count
+
+    def start_watching(
+        self,
+        on_sync: Callable[[SyncReport], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        """Keep the index live: watch every folder, then reconcile what changed meanwhile."""
+        indexer, _ = self._parts()
+        if self._watcher is not None:
+            return
+
+        def on_batch(paths: set[Path]) -> None:
+            report = indexer.sync_paths(sorted(paths))
+            if on_sync is not None:
+                on_sync(report)
+
+        watcher = FolderWatcher(
+            on_batch,
+            rules=indexer.rules,
+            debounce_s=self.settings.debounce_ms / 1000,
+            on_error=on_error,
+        )
+        for folder in self.store.folders():
+            if Path(folder.path).is_dir():
+                watcher.watch(Path(folder.path))
+        watcher.start()
+        self._watcher = watcher
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    # -- search and status ---------------------------------------------------------------
+
+    def search(
+        self, query: str, k: int | None = None, scope: str | Path | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[SearchHit]:
+        return self.search_many([query], k, scope, mode)[0]
+
+    def search_many(
+        self, queries: Sequence[str], k: int | None = None, scope: str | Path | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[list[SearchHit]]:
+        """Search several queries with one embedder call (the batch CLI form)."""
+        _, retriever = self._parts()
+        scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
+        return retriever.search_many(queries, k or self.settings.search_k, scope_text, mode)
+
+    def status(self) -> Status:
+        stats = self.store.stats()
+        return Status(
+            data_dir=str(self.paths.data_dir),
+            embedder=self.store.get_meta("embedder"),
+            folders=tuple(self.folders()),
+            documents=stats.documents,
+            indexed=stats.indexed,
+            failed=stats.failed,
+            skipped=stats.skipped,
+            chunks=stats.chunks,
+            problems=tuple(
+                Problem(d.path, d.status, d.error or "") for d in self.store.failures()
+            ),
+        )
+
+    def close(self) -> None:
+        """Stop watching, save the vector index, release files."""
+        self.stop_watching()
+        if self._indexer is not None:
+            self._indexer.close()
+        self.store.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,231 @@
+"""Hybrid retrieval: dense kNN (hnswlib) and BM25 (FTS5), fused by reciprocal rank.
+
+Dense search finds paraphrases; keyword search finds rare names, codes and numbers the
+embedder blurs. Reciprocal rank fusion combines the two rankings without calibrating
+their scores against each other. Overlapping neighbours from one document (chunks
+overlap by design) are merged into one passage so results are not near-duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+
+from engine.embedding import Embedder
+from engine.store import ChunkRecord, Store
+from engine.vector_index import VectorIndex
+
+Mode = Literal["hybrid", "dense", "keyword"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
+RRF_K = 60  # the usual constant: damps the head of each ranking
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Function words that match almost every passage and only slow BM25 down.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One retrieved passage with everything needed to cite it."""
+
+    path: str
+    page: int | None
+    heading: str
+    text: str
+    score: float  # fused score (mode-specific scale); higher is better
+    similarity: float  # cosine similarity of query and passage embeddings
+    char_start: int
+    char_end: int
+    line_start: int | None
+    line_end: int | None
+    chunk_ids: tuple[int, ...]
+    dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
+    keyword_rank: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "page": self.page,
+            "heading": self.heading or None,
+            "score": round(self.score, 6),
+            "similarity": round(self.similarity, 4),
+            "text": self.text,
+            "span": [self.char_start, self.char_end],
+            "lines": [self.line_start, self.line_end] if self.line_start is not None else None,
+            "chunk_ids": list(self.chunk_ids),
+        }
+
+
+def keyword_query(text: str) -> str | None:
+    """An FTS5 MATCH expression: the query's content words, OR-ed, each quoted."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    content = [w for w in words if w not in STOPWORDS] or words
+    unique = list(dict.fromkeys(content))[:32]
+    if not unique:
+        return None
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
+
+
+class Retriever:
+    """Searches the store and the vector index; safe to call from several threads."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        vectors: VectorIndex,
+        candidates: int = 50,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.vectors = vectors
+        self.candidates = candidates
+
+    def search(
+        self, query: str, k: int = 8, scope: str | None = None, mode: Mode = "hybrid"
+    ) -> list[SearchHit]:
+        return self.search_many([query], k=k, scope=scope, mode=mode)[0]
+
+    def search_many(
+        self, queries: Sequence[str], k: int = 8, scope: str | None = None, mode: Mode = "hybrid"
+    ) -> list[list[SearchHit]]:
+        """Search several queries with one embedding call."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}")
+        query_vectors = self.embedder.embed(list(queries))
+        allowed = self.store.chunk_ids_under(scope) if scope is not None else None
+        depth = max(self.candidates, 4 * k)
+        return [
+            self._search_one(text, vector, k, depth, scope, allowed, mode)
+            for text, vector in zip(queries, query_vectors, strict=True)
+        ]
+
+    def _search_one(
+        self,
+        text: str,
+        vector: np.ndarray,
+        k: int,
+        depth: int,
+        scope: str | None,
+        allowed: set[int] | None,
+        mode: Mode,
+    ) -> list[SearchHit]:
+        dense = self.vectors.search(vector, depth, allowed) if mode != "keyword" else []
+        keyword: list[tuple[int, float]] = []
+        if mode != "dense" and (match := keyword_query(text)) is not None:
+            keyword = self.store.keyword_search(match, depth, scope)
+        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, 1)}
+        keyword_rank = {cid: rank for rank, (cid, _) in enumerate(keyword, 1)}
+        if mode == "dense":
+            fused = {cid: sim for cid, sim in dense}
+        elif mode == "keyword":
+            fused = {cid: -bm25 for cid, bm25 in keyword}
+        else:
+            fused = {}
+            for ranking in (dense_rank, keyword_rank):
+                for cid, rank in ranking.items():
+                    fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused, key=lambda cid: -fused[cid])
+        records = self.store.chunks(order[: 3 * k])
+        similarities = self._similarities(vector, list(records), dense)
+        hits: list[SearchHit] = []
+        for cid in order[: 3 * k]:
+            record = records.get(cid)
+            if record is None:  # deleted since the index was read
+                continue
+            hit = _hit(record, fused[cid], similarities.get(cid, 0.0))
+            hit = replace(hit, dense_rank=dense_rank.get(cid), keyword_rank=keyword_rank.get(cid))
+            if not _merge_into(hits, hit, record):
+                hits.append(hit)
+            if len(hits) >= k:
+                break
+        return hits
+
+    def _similarities(
+        self, vector: np.ndarray, ids: list[int], dense: list[tuple[int, float]]
+    ) -> dict[int, float]:
+        known = dict(dense)
+        missing = [cid for cid in ids if cid not in known]
+        for found, matrix in self.store.iter_vectors(missing) if missing else ():
+            for cid, score in zip(found.tolist(), (matrix @ vector).tolist(), strict=True):
+                known[cid] = float(score)
+        return known
+
+
+def _hit(record: ChunkRecord, score: float, similarity: float) -> SearchHit:
+    return SearchHit(
+        path=record.path,
+        page=record.page,
+        heading=record.heading,
+        text=record.text,
+        score=score,
+        similarity=similarity,
+        char_start=record.char_start,
+        char_end=record.char_end,
+        line_start=record.line_start,
+        line_end=record.line_end,
+        chunk_ids=(record.id,),
+    )
+
+
+def _merge_into(hits: list[SearchHit], new: SearchHit, record: ChunkRecord) -> bool:
+    """Fold `new` into an earlier hit from the same document it overlaps or touches."""
+    for position, hit in enumerate(hits):
+        if hit.path != new.path or hit.page != new.page or hit.heading != new.heading:
+            continue
+        if new.char_start > hit.char_end or new.char_end < hit.char_start:
+            continue
+        if new.char_start >= hit.char_start:
+            first, second = hit, new
+        else:
+            first, second = new, hit
+        if second.char_end <= first.char_end:  # fully contained
+            text = first.text
+            end, line_end = first.char_end, first.line_end
+        else:
+            text = _join_overlapping(first.text, second.text)
+            end, line_end = second.char_end, second.line_end
+        hits[position] = replace(
+            hit,
+            text=text,
+            char_start=first.char_start,
+            char_end=end,
+            line_start=first.line_start,
+            line_end=line_end,
+            score=max(hit.score, new.score),
+            similarity=max(hit.similarity, new.similarity),
+            chunk_ids=tuple(sorted((*hit.chunk_ids, record.id))),
+            dense_rank=_best(hit.dense_rank, new.dense_rank),
+            keyword_rank=_best(hit.keyword_rank, new.keyword_rank),
+        )
+        return True
+    return False
+
+
+def _join_overlapping(first: str, second: str) -> str:
+    """first + second without repeating the text they share (first's tail, second's head)."""
+    for size in range(min(len(first), len(second)), 0, -1):
+        if first.endswith(second[:size]):
+            return first + second[size:]
+    return first + "\n\n" + second
+
+
+def _best(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)

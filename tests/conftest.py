@@ -1,0 +1,44 @@
+"""Shared fixtures: the real bundled embedder (loaded once) and small helpers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled all-MiniLM-L6-v2, for real (loaded once per test session)."""
+    from engine.embedding import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder()
+    model.load()
+    return model
+
+
+@pytest.fixture(scope="session")
+def tokens(embedder):
+    return embedder.tokens
+
+
+@pytest.fixture()
+def home(tmp_path: Path) -> Path:
+    """A private DOCENT_HOME for one test."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+def shared_data(name: str) -> Path:
+    """A file or folder under ../shared/data, or skip the test saying why."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"shared evaluation data not present: {path}")
+    return path
