@@ -42,3 +42,8 @@ def shared_data(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared evaluation data not present: {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def squad_zip() -> Path:
+    return shared_data("squad-dev-v1.1.json.zip")

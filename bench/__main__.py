@@ -1,0 +1,47 @@
+"""`make bench` / `python -m bench [NAME ...]`: run benchmarks, refresh docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+import time
+
+from bench.common import save
+from bench.report import write_markdown
+
+BENCHMARKS = ("indexing", "live_update", "query_latency", "retrieval_quality")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("names", nargs="*", default=[],
+                        help="benchmarks to run (default: all)")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    logging.basicConfig(level=logging.WARNING)
+    from engine.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    embedder.load()
+    for name in args.names or BENCHMARKS:
+        module = importlib.import_module(f"bench.{name}")
+        print(f"== {name}", flush=True)
+        started = time.perf_counter()
+        result = module.run(embedder)
+        result["wall_s"] = round(time.perf_counter() - started, 1)
+        result["command"] = f"make bench  (or: python -m bench {name})"
+        path = save(name, result)
+        print(json.dumps(result, indent=2), flush=True)
+        print(f"-> {path}", flush=True)
+    path = write_markdown()
+    print(f"updated {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Render bench/results/*.json into docs/benchmarks.md (figures from the latest runs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.common import load_all
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+HEADER = """# Benchmarks
+
+Latest figures from `make bench` (which runs `python -m bench`; one benchmark:
+`python -m bench NAME`). Raw results are in `bench/results/*.json`. Speed targets are
+ratios against a baseline run in the same process where possible; this machine is noisy
+(2 cores, no GPU), so treat single figures as indicative.
+"""
+
+
+def write_markdown() -> Path:
+    results = load_all()
+    parts = [HEADER]
+    for name, render in (("indexing", _indexing), ("live_update", _live),
+                         ("query_latency", _latency), ("retrieval_quality", _quality)):
+        if name in results:
+            parts.append(render(results[name]))
+    DOC.write_text("\n".join(parts), encoding="utf-8")
+    return DOC
+
+
+def _when(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    return f"_Run {r['when']} on {m['cpus']} CPUs, Python {m['python']}, {m['platform']}._\n"
+
+
+def _indexing(r: dict[str, Any]) -> str:
+    return f"""## Indexing throughput
+
+Whole pipeline (walk, hash, parse in the worker process, chunk, embed, SQLite + FTS5,
+hnswlib) against raw `SentenceTransformer.encode` of the same {r['chunks']} chunks
+({r['files']} SQuAD paragraph files), same process, same model.
+
+| | seconds | chunks/s |
+| --- | --- | --- |
+| pipeline | {r['pipeline_s']} | {r['pipeline_chunks_per_s']} |
+| raw encode (mean of runs {r['raw_encode_runs_s']}) | {r['raw_encode_s']} | {r['raw_chunks_per_s']} |
+
+**Ratio {r['ratio']}** (target {r['target']}). {_when(r)}"""
+
+
+def _live(r: dict[str, Any]) -> str:
+    return f"""## Live update
+
+A new file written into a watched folder until a hybrid `search` returns it, {r['trials']}
+trials, debounce {r['debounce_ms']} ms included.
+
+| p50 | p95 | max |
+| --- | --- | --- |
+| {r['p50_ms']} ms | {r['p95_ms']} ms | {r['max_ms']} ms |
+
+Target: {r['target']}. {_when(r)}"""
+
+
+def _latency(r: dict[str, Any]) -> str:
+    rows = []
+    for size in ("10000", "100000"):
+        if size in r:
+            s = r[size]
+            rows.append(
+                f"| {int(size):,} | {s['search']['p50_ms']} | {s['search']['p95_ms']} | "
+                f"{s['query_embedding_only']['p50_ms']} | {s['build_vector_index_s']} |"
+            )
+    table = "\n".join(rows)
+    return f"""## Query latency
+
+Full hybrid search per query (query embedding, hnswlib kNN, FTS5 BM25, fusion, passage
+fetch), k = 8, {r['10000']['search']['n'] if '10000' in r else '?'} SQuAD questions after a
+warm-up. Passages: {r['unique_passages']} real SQuAD passages with real embeddings, repeated
+with a tag word and a slightly perturbed vector up to the size (see `bench/query_latency.py`).
+
+| chunks | p50 ms | p95 ms | of which query embedding p50 ms | index build s |
+| --- | --- | --- | --- | --- |
+{table}
+
+Target: {r['target']}. {_when(r)}"""
+
+
+def _quality(r: dict[str, Any]) -> str:
+    rows = "\n".join(
+        f"| {label} | {r[m]['recall@5']} | {r[m]['mrr@10']} | {r[m]['ndcg@10']} |"
+        for m, label in (("keyword", "BM25 (FTS5) only"), ("dense", "dense only"),
+                         ("hybrid", "hybrid (RRF)"))
+    )
+    return f"""## Retrieval quality (SQuAD v1.1 dev)
+
+{r['paragraphs']} paragraphs, one file each ({r['chunks']} chunks), all {r['questions']}
+questions; the gold passage is the question's own paragraph.
+
+| | recall@5 | MRR@10 | nDCG@10 |
+| --- | --- | --- | --- |
+{rows}
+
+Hybrid beats both on every metric: **{r['hybrid_beats_both']}**. {_when(r)}"""

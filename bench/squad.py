@@ -1,0 +1,82 @@
+"""SQuAD v1.1 dev as a retrieval corpus: one text file per paragraph, questions as queries.
+
+Each question's own paragraph is its gold passage, so a hit is relevant exactly when its
+path is that paragraph's file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SQUAD_ZIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad-dev-v1.1.json.zip"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    text: str
+    answers: tuple[str, ...]
+    gold: str  # relative path of the paragraph file
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    files: dict[str, str]  # relative path -> paragraph text
+    questions: tuple[Question, ...]
+
+
+def load(zip_path: Path = SQUAD_ZIP, articles: int | None = None) -> Corpus:
+    """The first `articles` articles (all when None) as files and questions."""
+    with zipfile.ZipFile(zip_path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".json"))
+        data = json.loads(archive.read(name))["data"]
+    files: dict[str, str] = {}
+    questions: list[Question] = []
+    for article in data[:articles]:
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", article["title"]).strip("-")[:60]
+        for number, paragraph in enumerate(article["paragraphs"]):
+            relative = f"{slug}/p{number:03}.txt"
+            files[relative] = paragraph["context"]
+            for qa in paragraph["qas"]:
+                answers = tuple(dict.fromkeys(a["text"] for a in qa["answers"]))
+                questions.append(Question(qa["id"], qa["question"], answers, relative))
+    return Corpus(files, tuple(questions))
+
+
+def write(corpus: Corpus, folder: Path) -> None:
+    for relative, text in corpus.files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    recall_at_5: float
+    mrr_at_10: float
+    ndcg_at_10: float
+    queries: int
+
+    def to_dict(self) -> dict[str, float]:
+        return {"recall@5": round(self.recall_at_5, 4), "mrr@10": round(self.mrr_at_10, 4),
+                "ndcg@10": round(self.ndcg_at_10, 4), "queries": self.queries}
+
+
+def score(ranked_paths: Sequence[Sequence[str]], golds: Sequence[str]) -> Quality:
+    """recall@5, MRR@10 and nDCG@10 with one relevant document per query."""
+    recall = mrr = ndcg = 0.0
+    for paths, gold in zip(ranked_paths, golds, strict=True):
+        rank = next((i for i, p in enumerate(paths[:10], 1) if p == gold), None)
+        if rank is None:
+            continue
+        recall += rank <= 5
+        mrr += 1.0 / rank
+        ndcg += 1.0 / math.log2(rank + 1)
+    n = max(len(golds), 1)
+    return Quality(recall / n, mrr / n, ndcg / n, len(golds))

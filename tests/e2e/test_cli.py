@@ -1,0 +1,166 @@
+"""`docent` as a person runs it: separate processes, real models, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BLOCK_NETWORK = REPO / "tests" / "e2e" / "no_network"
+
+
+def docent(home: Path, *args: str, check: bool = True, offline_guard: bool = True,
+           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    network_log = home.parent / "network-attempts.log"
+    if offline_guard:  # every CLI run here happens with outbound sockets refused
+        env["PYTHONPATH"] = os.pathsep.join([str(BLOCK_NETWORK), env.get("PYTHONPATH", "")])
+        env["DOCENT_NETWORK_LOG"] = str(network_log)
+    result = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "--home", str(home), *args],
+        capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout,
+    )
+    assert not network_log.exists(), network_log.read_text()
+    if check and result.returncode != 0:
+        raise AssertionError(f"docent {' '.join(args)} exited {result.returncode}:\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "library"
+    root.mkdir()
+    (root / "bees.md").write_text(
+        "# Bees\n\nA honey bee colony keeps one queen, who can lay 2000 eggs a day.\n")
+    (root / "comets.txt").write_text("Halley's comet returns roughly every 76 years.\n")
+    (root / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
+    return root
+
+
+def test_index_status_and_search(tmp_path, folder):
+    home = tmp_path / "home"
+    docent(home, "folders", "add", str(folder))
+    listed = json.loads(docent(home, "folders", "list", "--json").stdout)
+    assert listed == [{"path": str(folder.resolve()), "documents": 0, "exists": True}]
+
+    out = docent(home, "index")
+    assert "2 added" in out.stdout and "damaged PDF" in out.stdout
+
+    status = json.loads(docent(home, "status", "--json").stdout)
+    assert status["indexed"] == 2 and status["failed"] == 1
+    assert status["failures"][0]["path"].endswith("broken.pdf")
+
+    hits = json.loads(docent(home, "search", "how many eggs does a queen lay", "--json").stdout)
+    assert hits[0]["path"].endswith("bees.md") and hits[0]["page"] is None
+    assert {"path", "page", "score", "text"} <= set(hits[0])
+
+    scoped = json.loads(docent(home, "search", "bee queen eggs", "-k", "3", "--folder",
+                               str(folder / "comets.txt"), "--json").stdout)
+    assert [h["path"] for h in scoped] == [str(folder / "comets.txt")]
+
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": "a", "text": "comet period"}\n{"id": 7, "text": "bee eggs"}\n')
+    lines = docent(home, "search", "--queries", str(queries), "-k", "1", "--json").stdout
+    results = [json.loads(line) for line in lines.splitlines()]
+    assert [r["id"] for r in results] == ["a", 7]
+    assert results[0]["results"][0]["path"].endswith("comets.txt")
+    assert results[1]["results"][0]["path"].endswith("bees.md")
+
+    docent(home, "folders", "remove", str(folder))
+    assert json.loads(docent(home, "status", "--json").stdout)["chunks"] == 0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("folders", "add", "/no/such/folder"), "is not a folder"),
+        (("folders", "remove", "/never/added"), "not a watched folder"),
+        (("index",), "no folders"),
+        (("search",), "either a QUERY"),
+        (("search", "x", "--folder", "/no/such"), "does not exist"),
+        (("search", "--queries", "/no/such.jsonl", "--json"), "cannot read"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(tmp_path, args, message):
+    result = docent(tmp_path / "home", *args, check=False)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_queries_file_names_the_line(tmp_path, folder):
+    home = tmp_path / "home"
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": 1, "text": "ok"}\n{"text": "no id"}\n')
+    result = docent(home, "search", "--queries", str(queries), "--json", check=False)
+    assert result.returncode == 2 and "line 2" in result.stderr
+
+
+def test_killed_mid_index_then_restart_converges(tmp_path):
+    """SIGKILL during an indexing run; the next run ends with every file once, no orphans."""
+    home = tmp_path / "home"
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = 300
+    for i in range(count):
+        (folder / f"note-{i:03}.txt").write_text(
+            f"Note {i}: the locker code for room {i} is {1000 + i * 7}.\n")
+    docent(home, "folders", "add", str(folder))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "--home", str(home), "index"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    database = home / "data" / "docent.sqlite3"
+    deadline = time.monotonic() + 240
+    indexed = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with sqlite3.connect(database, timeout=1) as conn:
+                indexed = conn.execute(
+                    "SELECT COUNT(*) FROM documents WHERE status = 'indexed'").fetchone()[0]
+        except sqlite3.OperationalError:
+            indexed = 0
+        if 0 < indexed < count:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert 0 < indexed < count, "the kill did not land mid-run"
+
+    out = docent(home, "index").stdout
+    assert "0 removed" in out
+    status = json.loads(docent(home, "status", "--json").stdout)
+    assert status["indexed"] == count and status["failed"] == 0
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == count
+        assert conn.execute(
+            "SELECT COUNT(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)"
+        ).fetchone()[0] == 0
+        per_doc = conn.execute(
+            "SELECT MAX(n) FROM (SELECT COUNT(*) n FROM chunks GROUP BY document_id)"
+        ).fetchone()[0]
+        assert per_doc == 1
+        fts = conn.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0]
+        assert fts == count
+    hits = json.loads(docent(home, "search", "locker code for room 123", "-k", "3",
+                             "--json").stdout)
+    assert any(h["path"].endswith("note-123.txt") for h in hits)
+
+
+def test_network_guard_really_refuses(tmp_path):
+    """The guard used above is not a no-op: an attempt is refused and recorded."""
+    log = tmp_path / "attempts.log"
+    env = dict(os.environ, PYTHONPATH=str(BLOCK_NETWORK), DOCENT_NETWORK_LOG=str(log))
+    code = "import socket; socket.create_connection(('192.0.2.1', 80), timeout=1)"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0 and "offline test" in result.stderr
+    assert "192.0.2.1" in log.read_text()
