@@ -230,6 +230,8 @@ class Indexer:
             return
         if scope.is_dir():
             candidates: Iterable[Path] = self.rules.walk(scope)
+            if scope != root:  # anchored patterns ("docs/drafts/*") are relative to the root
+                candidates = (p for p in candidates if not self.rules.ignores(p, root))
         elif scope.is_file():
             candidates = [scope]
         else:
