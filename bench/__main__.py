@@ -17,8 +17,7 @@ BENCHMARKS = ("indexing", "live_update", "query_latency", "retrieval_quality")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("names", nargs="*", default=[],
-                        help="benchmarks to run (default: all)")
+    parser.add_argument("names", nargs="*", default=[], help="benchmarks to run (default: all)")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:

@@ -45,8 +45,12 @@ def summary_ms(seconds: list[float]) -> dict[str, float]:
 
 def save(name: str, result: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    result = {"benchmark": name, "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "machine": machine(), **result}
+    result = {
+        "benchmark": name,
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine(),
+        **result,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return path

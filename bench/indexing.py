@@ -65,6 +65,11 @@ def _chunk_texts(folder: Path, tmp: str, embedder: Any) -> list[str]:
 
 def _encode_seconds(model: Any, texts: list[str], batch_size: int) -> float:
     started = time.perf_counter()
-    model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                 convert_to_numpy=True, show_progress_bar=False)
+    model.encode(
+        texts,
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
     return time.perf_counter() - started

@@ -53,16 +53,31 @@ def run(embedder: Any) -> dict[str, Any]:
                         j = (filled + i) % len(passages)
                         tag = f" (copy {copy})" if filled + i >= len(passages) else ""
                         text = passages[j] + tag
-                        chunks.append(NewChunk(ord=i, text=text, heading="", page=None,
-                                               char_start=0, char_end=len(text),
-                                               line_start=1, line_end=1, tokens=64))
+                        chunks.append(
+                            NewChunk(
+                                ord=i,
+                                text=text,
+                                heading="",
+                                page=None,
+                                char_start=0,
+                                char_end=len(text),
+                                line_start=1,
+                                line_end=1,
+                                tokens=64,
+                            )
+                        )
                         noise = rng.normal(scale=0.02, size=vectors.shape[1]) if tag else 0
                         v = vectors[j] + noise
                         rows.append(v / np.linalg.norm(v))
                     assistant.store.put_document(
-                        folder_id=folder.id, path=str(root / f"doc-{filled // 500:05}.txt"),
-                        size=1, mtime_ns=1, sha256=f"synthetic-{filled}", status="indexed",
-                        chunks=chunks, vectors=np.asarray(rows, dtype=np.float32),
+                        folder_id=folder.id,
+                        path=str(root / f"doc-{filled // 500:05}.txt"),
+                        size=1,
+                        mtime_ns=1,
+                        sha256=f"synthetic-{filled}",
+                        status="indexed",
+                        chunks=chunks,
+                        vectors=np.asarray(rows, dtype=np.float32),
                     )
                     filled += batch
                     copy = filled // len(passages)

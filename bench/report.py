@@ -20,8 +20,12 @@ ratios against a baseline run in the same process where possible; this machine i
 def write_markdown() -> Path:
     results = load_all()
     parts = [HEADER]
-    for name, render in (("indexing", _indexing), ("live_update", _live),
-                         ("query_latency", _latency), ("retrieval_quality", _quality)):
+    for name, render in (
+        ("indexing", _indexing),
+        ("live_update", _live),
+        ("query_latency", _latency),
+        ("retrieval_quality", _quality),
+    ):
         if name in results:
             parts.append(render(results[name]))
     DOC.write_text("\n".join(parts), encoding="utf-8")
@@ -37,28 +41,28 @@ def _indexing(r: dict[str, Any]) -> str:
     return f"""## Indexing throughput
 
 Whole pipeline (walk, hash, parse in the worker process, chunk, embed, SQLite + FTS5,
-hnswlib) against raw `SentenceTransformer.encode` of the same {r['chunks']} chunks
-({r['files']} SQuAD paragraph files), same process, same model.
+hnswlib) against raw `SentenceTransformer.encode` of the same {r["chunks"]} chunks
+({r["files"]} SQuAD paragraph files), same process, same model.
 
 | | seconds | chunks/s |
 | --- | --- | --- |
-| pipeline | {r['pipeline_s']} | {r['pipeline_chunks_per_s']} |
-| raw encode (mean of runs {r['raw_encode_runs_s']}) | {r['raw_encode_s']} | {r['raw_chunks_per_s']} |
+| pipeline | {r["pipeline_s"]} | {r["pipeline_chunks_per_s"]} |
+| raw encode (mean of {r["raw_encode_runs_s"]}) | {r["raw_encode_s"]} | {r["raw_chunks_per_s"]} |
 
-**Ratio {r['ratio']}** (target {r['target']}). {_when(r)}"""
+**Ratio {r["ratio"]}** (target {r["target"]}). {_when(r)}"""
 
 
 def _live(r: dict[str, Any]) -> str:
     return f"""## Live update
 
-A new file written into a watched folder until a hybrid `search` returns it, {r['trials']}
-trials, debounce {r['debounce_ms']} ms included.
+A new file written into a watched folder until a hybrid `search` returns it, {r["trials"]}
+trials, debounce {r["debounce_ms"]} ms included.
 
 | p50 | p95 | max |
 | --- | --- | --- |
-| {r['p50_ms']} ms | {r['p95_ms']} ms | {r['max_ms']} ms |
+| {r["p50_ms"]} ms | {r["p95_ms"]} ms | {r["max_ms"]} ms |
 
-Target: {r['target']}. {_when(r)}"""
+Target: {r["target"]}. {_when(r)}"""
 
 
 def _latency(r: dict[str, Any]) -> str:
@@ -74,30 +78,33 @@ def _latency(r: dict[str, Any]) -> str:
     return f"""## Query latency
 
 Full hybrid search per query (query embedding, hnswlib kNN, FTS5 BM25, fusion, passage
-fetch), k = 8, {r['10000']['search']['n'] if '10000' in r else '?'} SQuAD questions after a
-warm-up. Passages: {r['unique_passages']} real SQuAD passages with real embeddings, repeated
+fetch), k = 8, {r["10000"]["search"]["n"] if "10000" in r else "?"} SQuAD questions after a
+warm-up. Passages: {r["unique_passages"]} real SQuAD passages with real embeddings, repeated
 with a tag word and a slightly perturbed vector up to the size (see `bench/query_latency.py`).
 
 | chunks | p50 ms | p95 ms | of which query embedding p50 ms | index build s |
 | --- | --- | --- | --- | --- |
 {table}
 
-Target: {r['target']}. {_when(r)}"""
+Target: {r["target"]}. {_when(r)}"""
 
 
 def _quality(r: dict[str, Any]) -> str:
     rows = "\n".join(
         f"| {label} | {r[m]['recall@5']} | {r[m]['mrr@10']} | {r[m]['ndcg@10']} |"
-        for m, label in (("keyword", "BM25 (FTS5) only"), ("dense", "dense only"),
-                         ("hybrid", "hybrid (RRF)"))
+        for m, label in (
+            ("keyword", "BM25 (FTS5) only"),
+            ("dense", "dense only"),
+            ("hybrid", "hybrid (RRF)"),
+        )
     )
     return f"""## Retrieval quality (SQuAD v1.1 dev)
 
-{r['paragraphs']} paragraphs, one file each ({r['chunks']} chunks), all {r['questions']}
+{r["paragraphs"]} paragraphs, one file each ({r["chunks"]} chunks), all {r["questions"]}
 questions; the gold passage is the question's own paragraph.
 
 | | recall@5 | MRR@10 | nDCG@10 |
 | --- | --- | --- | --- |
 {rows}
 
-Hybrid beats both on every metric: **{r['hybrid_beats_both']}**. {_when(r)}"""
+Hybrid beats both on every metric: **{r["hybrid_beats_both"]}**. {_when(r)}"""

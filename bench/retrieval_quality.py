@@ -18,8 +18,7 @@ def run(embedder: Any) -> dict[str, Any]:
     from engine.assistant import Assistant
 
     corpus = squad.load()
-    results: dict[str, Any] = {"paragraphs": len(corpus.files),
-                               "questions": len(corpus.questions)}
+    results: dict[str, Any] = {"paragraphs": len(corpus.files), "questions": len(corpus.questions)}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "squad"
         squad.write(corpus, folder)

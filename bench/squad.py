@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SQUAD_ZIP = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad-dev-v1.1.json.zip"
+SQUAD_ZIP = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad-dev-v1.1.json.zip"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,12 @@ class Quality:
     queries: int
 
     def to_dict(self) -> dict[str, float]:
-        return {"recall@5": round(self.recall_at_5, 4), "mrr@10": round(self.mrr_at_10, 4),
-                "ndcg@10": round(self.ndcg_at_10, 4), "queries": self.queries}
+        return {
+            "recall@5": round(self.recall_at_5, 4),
+            "mrr@10": round(self.mrr_at_10, 4),
+            "ndcg@10": round(self.ndcg_at_10, 4),
+            "queries": self.queries,
+        }
 
 
 def score(ranked_paths: Sequence[Sequence[str]], golds: Sequence[str]) -> Quality:

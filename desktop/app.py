@@ -24,7 +24,7 @@ def summary_text(home: str | None = None) -> str:
         f"indexed, {status.failed} failed &nbsp; <b>Passages:</b> {status.chunks}</p>",
         "<p>The full desktop app is on its way. Meanwhile, from a terminal:<br>"
         "<code>docent folders add ~/Documents</code><br><code>docent watch</code><br>"
-        "<code>docent search \"your question\"</code></p>",
+        '<code>docent search "your question"</code></p>',
     ]
     return "\n".join(lines)
 

@@ -55,8 +55,7 @@ class Status:
             "data_dir": self.data_dir,
             "embedder": self.embedder,
             "folders": [
-                {"path": f.path, "documents": f.documents, "exists": f.exists}
-                for f in self.folders
+                {"path": f.path, "documents": f.documents, "exists": f.exists} for f in self.folders
             ],
             "documents": self.documents,
             "indexed": self.indexed,
@@ -213,13 +212,19 @@ class Assistant:
     # -- search and status ---------------------------------------------------------------
 
     def search(
-        self, query: str, k: int | None = None, scope: str | Path | None = None,
+        self,
+        query: str,
+        k: int | None = None,
+        scope: str | Path | None = None,
         mode: Mode = "hybrid",
     ) -> list[SearchHit]:
         return self.search_many([query], k, scope, mode)[0]
 
     def search_many(
-        self, queries: Sequence[str], k: int | None = None, scope: str | Path | None = None,
+        self,
+        queries: Sequence[str],
+        k: int | None = None,
+        scope: str | Path | None = None,
         mode: Mode = "hybrid",
     ) -> list[list[SearchHit]]:
         """Search several queries with one embedder call (the batch CLI form)."""
@@ -238,9 +243,7 @@ class Assistant:
             failed=stats.failed,
             skipped=stats.skipped,
             chunks=stats.chunks,
-            problems=tuple(
-                Problem(d.path, d.status, d.error or "") for d in self.store.failures()
-            ),
+            problems=tuple(Problem(d.path, d.status, d.error or "") for d in self.store.failures()),
         )
 
     def close(self) -> None:

@@ -167,10 +167,14 @@ def _status(assistant: Any, as_json: bool) -> int:
     print(f"embedder:   {status.embedder or '(none yet)'}")
     print(f"folders:    {len(status.folders)}")
     for folder in status.folders:
-        print(f"  {folder.path}  {folder.documents} documents"
-              + ("" if folder.exists else "  (missing)"))
-    print(f"documents:  {status.documents} ({status.indexed} indexed, {status.failed} failed, "
-          f"{status.skipped} skipped)")
+        print(
+            f"  {folder.path}  {folder.documents} documents"
+            + ("" if folder.exists else "  (missing)")
+        )
+    print(
+        f"documents:  {status.documents} ({status.indexed} indexed, {status.failed} failed, "
+        f"{status.skipped} skipped)"
+    )
     print(f"passages:   {status.chunks}")
     for problem in status.problems:
         print(f"  {problem.status}: {problem.path}: {problem.reason}")
@@ -234,7 +238,9 @@ def _read_queries(path: Path) -> tuple[list[Any], list[str]]:
 
 def _summary(report: Any) -> str:
     parts = [
-        f"{report.added} added", f"{report.updated} updated", f"{report.removed} removed",
+        f"{report.added} added",
+        f"{report.updated} updated",
+        f"{report.removed} removed",
     ]
     if report.moved:
         parts.append(f"{report.moved} moved")
@@ -255,7 +261,7 @@ def _print_report(report: Any) -> None:
         print(f"  skipped: {path}: {reason}")
 
 
-class _cancel_on_sigint:  # noqa: N801 - used as a context manager, reads like one
+class _cancel_on_sigint:
     """First Ctrl-C cancels the work cleanly; a second one interrupts at once."""
 
     def __init__(self, cancel: Any) -> None:
@@ -293,8 +299,10 @@ class ProgressBar:
         filled = int(30 * progress.files_done / total)
         bar = "#" * filled + "." * (30 - filled)
         name = Path(progress.current).name if progress.current else ""
-        line = (f"{self.label} [{bar}] {progress.files_done}/{progress.files_total} files, "
-                f"{progress.chunks} passages {name[:40]}")
+        line = (
+            f"{self.label} [{bar}] {progress.files_done}/{progress.files_total} files, "
+            f"{progress.chunks} passages {name[:40]}"
+        )
         if self.tty:
             self.stream.write("\r" + line.ljust(110)[:110] + ("\n" if final else ""))
         elif progress.files_total:

@@ -101,9 +101,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         try:
-            return SentenceTransformer(
-                str(self.directory), device="cpu", local_files_only=True
-            )
+            return SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for a broken model dir
             raise ModelNotFoundError(
                 f"cannot load the embedder from {self.directory}: {exc}"
@@ -112,8 +110,9 @@ class SentenceTransformerEmbedder:
     @cached_property
     def dimension(self) -> int:  # type: ignore[override]
         model = self._model
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension"
+        getter = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
         )
         return int(getter())
 

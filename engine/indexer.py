@@ -279,8 +279,11 @@ class Indexer:
             elif doc is None and sha in gone_by_sha:
                 source = gone_by_sha.pop(sha)
                 removed = self.store.move_document(
-                    source.path, folder_id=folder_id, new_path=path,
-                    size=stat.size, mtime_ns=stat.mtime_ns,
+                    source.path,
+                    folder_id=folder_id,
+                    new_path=path,
+                    size=stat.size,
+                    mtime_ns=stat.mtime_ns,
                 )
                 gone.pop(source.path, None)
                 self._follow(removed, [], None, report)
@@ -357,8 +360,13 @@ class Indexer:
             offset += count
             if count == 0:
                 self._record_failure(
-                    item.folder_id, item.path, item.stat, item.sha256,
-                    "no extractable text", report, "skipped",
+                    item.folder_id,
+                    item.path,
+                    item.stat,
+                    item.sha256,
+                    "no extractable text",
+                    report,
+                    "skipped",
                 )
                 continue
             removed, added = self.store.put_document(
@@ -392,8 +400,13 @@ class Indexer:
         status: str = "failed",
     ) -> None:
         removed, _ = self.store.put_document(
-            folder_id=folder_id, path=path, size=stat.size, mtime_ns=stat.mtime_ns,
-            sha256=sha, status=status, error=reason,
+            folder_id=folder_id,
+            path=path,
+            size=stat.size,
+            mtime_ns=stat.mtime_ns,
+            sha256=sha,
+            status=status,
+            error=reason,
         )
         self._follow(removed, [], None, report)
         (report.skipped if status == "skipped" else report.failures).append((path, reason))

@@ -81,9 +81,7 @@ class Settings:
             "Sentence embedder: 'bundled:all-MiniLM-L6-v2' or a local sentence-transformers dir."
         ),
     )
-    embed_batch_size: int = field(
-        default=32, metadata=_describe("Chunks embedded per batch.")
-    )
+    embed_batch_size: int = field(default=32, metadata=_describe("Chunks embedded per batch."))
     chunk_tokens: int = field(
         default=200, metadata=_describe("Target chunk length in embedder tokens.")
     )

@@ -277,8 +277,17 @@ class Store:
                 "INSERT INTO documents(folder_id, path, size, mtime_ns, sha256, status, error, "
                 "kind, pages, title, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    folder_id, path, size, mtime_ns, sha256, status, error, kind, pages,
-                    title, time.time(),
+                    folder_id,
+                    path,
+                    size,
+                    mtime_ns,
+                    sha256,
+                    status,
+                    error,
+                    kind,
+                    pages,
+                    title,
+                    time.time(),
                 ),
             )
             doc_id = int(cur.lastrowid or 0)
@@ -557,8 +566,16 @@ def _insert_chunks(
             "INSERT INTO chunks(document_id, ord, text, heading, page, char_start, char_end, "
             "line_start, line_end, tokens, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
-                doc_id, chunk.ord, chunk.text, chunk.heading, chunk.page, chunk.char_start,
-                chunk.char_end, chunk.line_start, chunk.line_end, chunk.tokens,
+                doc_id,
+                chunk.ord,
+                chunk.text,
+                chunk.heading,
+                chunk.page,
+                chunk.char_start,
+                chunk.char_end,
+                chunk.line_start,
+                chunk.line_end,
+                chunk.tokens,
                 np.asarray(vector, dtype=np.float32).tobytes(),
             ),
         )

@@ -17,8 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 BLOCK_NETWORK = REPO / "tests" / "e2e" / "no_network"
 
 
-def docent(home: Path, *args: str, check: bool = True, offline_guard: bool = True,
-           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def docent(
+    home: Path, *args: str, check: bool = True, offline_guard: bool = True, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     network_log = home.parent / "network-attempts.log"
     if offline_guard:  # every CLI run here happens with outbound sockets refused
@@ -26,12 +27,17 @@ def docent(home: Path, *args: str, check: bool = True, offline_guard: bool = Tru
         env["DOCENT_NETWORK_LOG"] = str(network_log)
     result = subprocess.run(
         [sys.executable, "-m", "engine.cli", "--home", str(home), *args],
-        capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=timeout,
     )
     assert not network_log.exists(), network_log.read_text()
     if check and result.returncode != 0:
-        raise AssertionError(f"docent {' '.join(args)} exited {result.returncode}:\n"
-                             f"{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"docent {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -40,7 +46,8 @@ def folder(tmp_path: Path) -> Path:
     root = tmp_path / "library"
     root.mkdir()
     (root / "bees.md").write_text(
-        "# Bees\n\nA honey bee colony keeps one queen, who can lay 2000 eggs a day.\n")
+        "# Bees\n\nA honey bee colony keeps one queen, who can lay 2000 eggs a day.\n"
+    )
     (root / "comets.txt").write_text("Halley's comet returns roughly every 76 years.\n")
     (root / "broken.pdf").write_bytes(b"%PDF-1.7 garbage")
     return root
@@ -63,8 +70,18 @@ def test_index_status_and_search(tmp_path, folder):
     assert hits[0]["path"].endswith("bees.md") and hits[0]["page"] is None
     assert {"path", "page", "score", "text"} <= set(hits[0])
 
-    scoped = json.loads(docent(home, "search", "bee queen eggs", "-k", "3", "--folder",
-                               str(folder / "comets.txt"), "--json").stdout)
+    scoped = json.loads(
+        docent(
+            home,
+            "search",
+            "bee queen eggs",
+            "-k",
+            "3",
+            "--folder",
+            str(folder / "comets.txt"),
+            "--json",
+        ).stdout
+    )
     assert [h["path"] for h in scoped] == [str(folder / "comets.txt")]
 
     queries = tmp_path / "q.jsonl"
@@ -112,11 +129,14 @@ def test_killed_mid_index_then_restart_converges(tmp_path):
     count = 300
     for i in range(count):
         (folder / f"note-{i:03}.txt").write_text(
-            f"Note {i}: the locker code for room {i} is {1000 + i * 7}.\n")
+            f"Note {i}: the locker code for room {i} is {1000 + i * 7}.\n"
+        )
     docent(home, "folders", "add", str(folder))
     process = subprocess.Popen(
         [sys.executable, "-m", "engine.cli", "--home", str(home), "index"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     database = home / "data" / "docent.sqlite3"
     deadline = time.monotonic() + 240
@@ -125,7 +145,8 @@ def test_killed_mid_index_then_restart_converges(tmp_path):
         try:
             with sqlite3.connect(database, timeout=1) as conn:
                 indexed = conn.execute(
-                    "SELECT COUNT(*) FROM documents WHERE status = 'indexed'").fetchone()[0]
+                    "SELECT COUNT(*) FROM documents WHERE status = 'indexed'"
+                ).fetchone()[0]
         except sqlite3.OperationalError:
             indexed = 0
         if 0 < indexed < count:
@@ -141,17 +162,21 @@ def test_killed_mid_index_then_restart_converges(tmp_path):
     assert status["indexed"] == count and status["failed"] == 0
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == count
-        assert conn.execute(
-            "SELECT COUNT(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)"
-        ).fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT COUNT(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)"
+            ).fetchone()[0]
+            == 0
+        )
         per_doc = conn.execute(
             "SELECT MAX(n) FROM (SELECT COUNT(*) n FROM chunks GROUP BY document_id)"
         ).fetchone()[0]
         assert per_doc == 1
         fts = conn.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0]
         assert fts == count
-    hits = json.loads(docent(home, "search", "locker code for room 123", "-k", "3",
-                             "--json").stdout)
+    hits = json.loads(
+        docent(home, "search", "locker code for room 123", "-k", "3", "--json").stdout
+    )
     assert any(h["path"].endswith("note-123.txt") for h in hits)
 
 
@@ -160,7 +185,8 @@ def test_network_guard_really_refuses(tmp_path):
     log = tmp_path / "attempts.log"
     env = dict(os.environ, PYTHONPATH=str(BLOCK_NETWORK), DOCENT_NETWORK_LOG=str(log))
     code = "import socket; socket.create_connection(('192.0.2.1', 80), timeout=1)"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "offline test" in result.stderr
     assert "192.0.2.1" in log.read_text()

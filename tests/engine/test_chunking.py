@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from engine.chunking import ChunkingPolicy, chunk_blocks
@@ -17,8 +19,16 @@ def blocks_from(text: str, page: int | None = None, heading: tuple[str, ...] = (
         stripped = paragraph.strip()
         if stripped:
             s = text.index(stripped, start)
-            out.append(Block(text=stripped, start=s, end=s + len(stripped), page=page,
-                             heading=heading, line=text.count("\n", 0, s) + 1))
+            out.append(
+                Block(
+                    text=stripped,
+                    start=s,
+                    end=s + len(stripped),
+                    page=page,
+                    heading=heading,
+                    line=text.count("\n", 0, s) + 1,
+                )
+            )
     return out
 
 
@@ -29,7 +39,7 @@ def test_short_section_is_one_chunk_with_provenance(tokens):
     text = "First paragraph here.\n\nSecond paragraph, line one.\nLine two."
     (chunk,) = chunk_blocks(blocks_from(text, heading=("Intro",)), tokens)
     assert chunk.heading == ("Intro",) and chunk.page is None
-    assert text[chunk.start:chunk.end] == chunk.text
+    assert text[chunk.start : chunk.end] == chunk.text
     assert (chunk.line_start, chunk.line_end) == (1, 4)
     assert chunk.embedding_text().startswith("Intro\n\n")
 
@@ -42,18 +52,20 @@ def test_long_text_is_bounded_overlapping_and_cut_at_sentences(tokens):
     for chunk in chunks:
         assert len(tokens.token_offsets(chunk.embedding_text())) <= policy.max_tokens
         assert chunk.tokens >= 100 or chunk is chunks[-1]
-        assert text[chunk.start:chunk.end] == chunk.text
+        assert text[chunk.start : chunk.end] == chunk.text
         assert chunk.text.startswith("Sentence") and chunk.text.endswith(".")
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in itertools.pairwise(chunks):
         assert second.start < first.end, "neighbours must overlap"
         assert second.start > first.start
     assert chunks[-1].end == len(text)
 
 
 def test_chunks_never_cross_pages_or_headings(tokens):
-    blocks = (blocks_from("Page one text. " * 5, page=1)
-              + blocks_from("Page two text. " * 5, page=2)
-              + blocks_from("Under a heading.", page=2, heading=("Part B",)))
+    blocks = (
+        blocks_from("Page one text. " * 5, page=1)
+        + blocks_from("Page two text. " * 5, page=2)
+        + blocks_from("Under a heading.", page=2, heading=("Part B",))
+    )
     chunks = chunk_blocks(blocks, tokens)
     assert [(c.page, c.heading) for c in chunks] == [(1, ()), (2, ()), (2, ("Part B",))]
 
@@ -65,7 +77,7 @@ def test_paragraph_breaks_are_preferred_cuts(tokens):
     assert len(chunks) >= 2
     for chunk in chunks[:-1]:
         # a cut at a paragraph end: the chunk's end is one of the paragraph ends
-        assert text[chunk.end:chunk.end + 2] == "\n\n"
+        assert text[chunk.end : chunk.end + 2] == "\n\n"
 
 
 def test_heading_takes_part_of_the_budget(tokens):

@@ -25,18 +25,22 @@ print(len(names))
 
 
 def test_every_engine_module_imports_without_qt():
-    result = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout.strip()) >= 10
 
 
 def test_importing_the_engine_does_not_load_torch():
     """The CLI and the app start fast: model libraries load on first use only."""
-    code = ("import sys, engine.assistant, engine.cli; "
-            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') "
-            "if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+    code = (
+        "import sys, engine.assistant, engine.cli; "
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

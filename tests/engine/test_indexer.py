@@ -22,8 +22,11 @@ def write(path: Path, text: str) -> Path:
 @pytest.fixture()
 def docs(tmp_path: Path) -> Path:
     root = tmp_path / "docs"
-    write(root / "notes.md", "# Garden\n\nThe greenhouse heater is set to 14 degrees.\n\n"
-          "## Tools\n\nThe spade lives in the blue shed.\n")
+    write(
+        root / "notes.md",
+        "# Garden\n\nThe greenhouse heater is set to 14 degrees.\n\n"
+        "## Tools\n\nThe spade lives in the blue shed.\n",
+    )
     write(root / "travel.txt", "Our ferry to Orkney leaves Aberdeen at 17:00 on Tuesdays.\n")
     write(root / "sub" / "recipe.txt", "Marmalade needs Seville oranges and two kilos of sugar.\n")
     return root
@@ -137,13 +140,17 @@ def test_ignored_files_are_not_indexed(home, embedder, docs):
     write(docs / "draft.log", "log words")
     from engine.settings import Settings
 
-    with Assistant(home=home, embedder=embedder,
-                   settings=Settings(ignore_patterns=("*.log",))) as a:
+    with Assistant(
+        home=home, embedder=embedder, settings=Settings(ignore_patterns=("*.log",))
+    ) as a:
         a.add_folder(docs)
         a.sync()
         paths = set(a.store.documents_under(str(docs)))
-    assert paths == {str(docs / "notes.md"), str(docs / "travel.txt"),
-                     str(docs / "sub" / "recipe.txt")}
+    assert paths == {
+        str(docs / "notes.md"),
+        str(docs / "travel.txt"),
+        str(docs / "sub" / "recipe.txt"),
+    }
 
 
 def test_cancel_then_resume_converges(assistant, docs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,15 @@ def small(home: Path, embedder, tmp_path: Path):
     (root / "hr").mkdir(parents=True)
     (root / "it").mkdir()
     (root / "hr" / "leave.md").write_text(
-        "# Leave policy\n\nEmployees get 27 days of paid holiday per year.\n")
+        "# Leave policy\n\nEmployees get 27 days of paid holiday per year.\n"
+    )
     (root / "it" / "printers.md").write_text(
         "# Printers\n\nThe third floor printer has asset tag ZX-4471-Q.\n\n"
-        "Paper jams are cleared by opening tray two.\n")
+        "Paper jams are cleared by opening tray two.\n"
+    )
     (root / "it" / "laptops.md").write_text(
-        "# Laptops\n\nStaff laptops are replaced every four years.\n")
+        "# Laptops\n\nStaff laptops are replaced every four years.\n"
+    )
     a = Assistant(home=home, embedder=embedder)
     a.add_folder(root)
     a.sync()
@@ -63,8 +67,11 @@ def test_scope_limits_results_to_a_folder(small):
 def test_overlapping_neighbours_are_merged(home, embedder, tmp_path):
     root = tmp_path / "long"
     root.mkdir()
-    sentences = [f"Lighthouse keeper log entry {i}: the lamp at Skerryvore was trimmed and "
-                 f"the fog signal tested {i} times." for i in range(60)]
+    sentences = [
+        f"Lighthouse keeper log entry {i}: the lamp at Skerryvore was trimmed and "
+        f"the fog signal tested {i} times."
+        for i in range(60)
+    ]
     (root / "log.txt").write_text(" ".join(sentences) + "\n")
     with Assistant(home=home, embedder=embedder) as a:
         a.add_folder(root)
@@ -72,13 +79,13 @@ def test_overlapping_neighbours_are_merged(home, embedder, tmp_path):
         assert a.status().chunks >= 4
         hits = a.search("Skerryvore lighthouse lamp trimmed fog signal", k=4)
     spans = sorted((h.char_start, h.char_end) for h in hits)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert start > end, "two returned passages overlap"
     merged = [h for h in hits if len(h.chunk_ids) > 1]
     assert merged, "neighbouring overlapping chunks were not merged"
     for hit in merged:
         source = (root / "log.txt").read_text()
-        assert hit.text == source[hit.char_start:hit.char_end]
+        assert hit.text == source[hit.char_start : hit.char_end]
 
 
 def test_hybrid_beats_either_side_on_labelled_questions(home, embedder, tmp_path, squad_zip):
@@ -98,5 +105,6 @@ def test_hybrid_beats_either_side_on_labelled_questions(home, embedder, tmp_path
             quality[mode] = squad.score([[h.path for h in hits] for hits in results], golds)
     assert quality["hybrid"].mrr_at_10 > quality["dense"].mrr_at_10, quality
     assert quality["hybrid"].mrr_at_10 > quality["keyword"].mrr_at_10, quality
-    assert quality["hybrid"].recall_at_5 >= max(quality["dense"].recall_at_5,
-                                                quality["keyword"].recall_at_5), quality
+    assert quality["hybrid"].recall_at_5 >= max(
+        quality["dense"].recall_at_5, quality["keyword"].recall_at_5
+    ), quality

@@ -41,8 +41,9 @@ def test_missing_file_gives_defaults_and_unknown_keys_are_ignored(tmp_path):
     assert loaded.debounce_ms == 150 and loaded.max_file_mb == 3.0
 
 
-@pytest.mark.parametrize("line", ["debounce_ms = 'fast'", "ignore_patterns = 'x'",
-                                  "this is not toml"])
+@pytest.mark.parametrize(
+    "line", ["debounce_ms = 'fast'", "ignore_patterns = 'x'", "this is not toml"]
+)
 def test_bad_values_name_the_file(tmp_path, line):
     paths = resolve_paths(tmp_path)
     paths.config_dir.mkdir(parents=True)

@@ -12,8 +12,17 @@ from engine.store.schema import SCHEMA_VERSION
 
 def _chunks(*texts: str) -> list[NewChunk]:
     return [
-        NewChunk(ord=i, text=t, heading="Intro", page=None, char_start=i * 100,
-                 char_end=i * 100 + len(t), line_start=i + 1, line_end=i + 1, tokens=5)
+        NewChunk(
+            ord=i,
+            text=t,
+            heading="Intro",
+            page=None,
+            char_start=i * 100,
+            char_end=i * 100 + len(t),
+            line_start=i + 1,
+            line_end=i + 1,
+            tokens=5,
+        )
         for i, t in enumerate(texts)
     ]
 
@@ -33,8 +42,14 @@ def store(tmp_path):
 
 def _put(store: Store, folder_id: int, path: str, *texts: str, sha: str = "x"):
     return store.put_document(
-        folder_id=folder_id, path=path, size=10, mtime_ns=1, sha256=sha, status="indexed",
-        chunks=_chunks(*texts), vectors=_vectors(len(texts)),
+        folder_id=folder_id,
+        path=path,
+        size=10,
+        mtime_ns=1,
+        sha256=sha,
+        status="indexed",
+        chunks=_chunks(*texts),
+        vectors=_vectors(len(texts)),
     )
 
 
@@ -73,8 +88,9 @@ def test_move_keeps_chunk_ids_and_vectors(store):
     folder = store.add_folder("/docs")
     _, added = _put(store, folder.id, "/docs/a.txt", "alpha text")
     before = store.generation()
-    store.move_document("/docs/a.txt", folder_id=folder.id, new_path="/docs/sub/b.txt",
-                        size=10, mtime_ns=2)
+    store.move_document(
+        "/docs/a.txt", folder_id=folder.id, new_path="/docs/sub/b.txt", size=10, mtime_ns=2
+    )
     assert store.document("/docs/a.txt") is None
     assert store.document("/docs/sub/b.txt").status == "indexed"
     assert store.chunks(added)[added[0]].path == "/docs/sub/b.txt"
@@ -85,11 +101,12 @@ def test_copy_reuses_vectors(store):
     folder = store.add_folder("/docs")
     _, added = _put(store, folder.id, "/docs/a.txt", "alpha", "beta", sha="s1")
     source = store.indexed_with_sha256("s1")
-    _, copied = store.copy_document(source, folder_id=folder.id, path="/docs/copy.txt",
-                                    size=10, mtime_ns=3)
+    _, copied = store.copy_document(
+        source, folder_id=folder.id, path="/docs/copy.txt", size=10, mtime_ns=3
+    )
     assert len(copied) == 2 and set(copied).isdisjoint(added)
-    (_, original), = store.iter_vectors(added)
-    (_, duplicate), = store.iter_vectors(copied)
+    ((_, original),) = store.iter_vectors(added)
+    ((_, duplicate),) = store.iter_vectors(copied)
     np.testing.assert_array_equal(original, duplicate)
 
 
@@ -105,9 +122,15 @@ def test_generation_counts_chunk_changes(store):
 def test_failure_record_replaces_old_chunks(store):
     folder = store.add_folder("/docs")
     _, added = _put(store, folder.id, "/docs/a.pdf", "text")
-    removed, _ = store.put_document(folder_id=folder.id, path="/docs/a.pdf", size=1,
-                                    mtime_ns=2, sha256="y", status="failed",
-                                    error="damaged PDF: bad xref")
+    removed, _ = store.put_document(
+        folder_id=folder.id,
+        path="/docs/a.pdf",
+        size=1,
+        mtime_ns=2,
+        sha256="y",
+        status="failed",
+        error="damaged PDF: bad xref",
+    )
     assert removed == added
     (failure,) = store.failures()
     assert failure.error == "damaged PDF: bad xref"
@@ -147,6 +170,14 @@ def test_prefix_scope_does_not_leak_into_siblings(store):
 def test_mismatched_vectors_are_rejected(store):
     folder = store.add_folder("/d")
     with pytest.raises(ValueError):
-        store.put_document(folder_id=folder.id, path="/d/a", size=1, mtime_ns=1, sha256="z",
-                           status="indexed", chunks=_chunks("a", "b"), vectors=_vectors(1))
+        store.put_document(
+            folder_id=folder.id,
+            path="/d/a",
+            size=1,
+            mtime_ns=1,
+            sha256="z",
+            status="indexed",
+            chunks=_chunks("a", "b"),
+            vectors=_vectors(1),
+        )
     assert store.document("/d/a") is None  # the transaction never started

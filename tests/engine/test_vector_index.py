@@ -21,11 +21,30 @@ def store(tmp_path):
     folder = s.add_folder("/d")
     for doc in range(30):
         vectors = _unit(10, seed=doc)
-        chunks = [NewChunk(ord=i, text=f"doc {doc} chunk {i}", heading="", page=None,
-                           char_start=i, char_end=i + 1, line_start=None, line_end=None,
-                           tokens=3) for i in range(10)]
-        s.put_document(folder_id=folder.id, path=f"/d/{doc}.txt", size=1, mtime_ns=1,
-                       sha256=str(doc), status="indexed", chunks=chunks, vectors=vectors)
+        chunks = [
+            NewChunk(
+                ord=i,
+                text=f"doc {doc} chunk {i}",
+                heading="",
+                page=None,
+                char_start=i,
+                char_end=i + 1,
+                line_start=None,
+                line_end=None,
+                tokens=3,
+            )
+            for i in range(10)
+        ]
+        s.put_document(
+            folder_id=folder.id,
+            path=f"/d/{doc}.txt",
+            size=1,
+            mtime_ns=1,
+            sha256=str(doc),
+            status="indexed",
+            chunks=chunks,
+            vectors=vectors,
+        )
     yield s
     s.close()
 
@@ -112,11 +131,27 @@ def test_index_behind_the_store_catches_up(store, tmp_path):
     removed = store.delete_documents(["/d/3.txt"])
     folder = store.folders()[0]
     new_vector = _unit(1, seed=999)
-    chunk = NewChunk(ord=0, text="new", heading="", page=None, char_start=0, char_end=3,
-                     line_start=None, line_end=None, tokens=1)
-    _, added = store.put_document(folder_id=folder.id, path="/d/new.txt", size=1, mtime_ns=1,
-                                  sha256="n", status="indexed", chunks=[chunk],
-                                  vectors=new_vector)
+    chunk = NewChunk(
+        ord=0,
+        text="new",
+        heading="",
+        page=None,
+        char_start=0,
+        char_end=3,
+        line_start=None,
+        line_end=None,
+        tokens=1,
+    )
+    _, added = store.put_document(
+        folder_id=folder.id,
+        path="/d/new.txt",
+        size=1,
+        mtime_ns=1,
+        sha256="n",
+        status="indexed",
+        chunks=[chunk],
+        vectors=new_vector,
+    )
     caught_up, changed = open_index(store, directory, PARAMS)
     assert changed
     live = caught_up.live_ids()
