@@ -17,11 +17,16 @@ from itertools import groupby
 from engine.embedding import TokenCounter
 from engine.parsing import Block
 
-PARAGRAPH = 3  # break quality of a cut before a token: paragraph > sentence > word > none
-SENTENCE = 2
+PARAGRAPH = 4  # quality of a cut before a token: paragraph > sentence > clause > word > none
+SENTENCE = 3
+CLAUSE = 2
 WORD = 1
-_SENTENCE_ENDS = frozenset(".!?;:。！？")
+_SENTENCE_ENDS = frozenset(".!?。！？")
+_CLAUSE_ENDS = frozenset(";:,")
 HEADING_SEPARATOR = " > "
+# Words the tokenizer cannot split (base64 blobs, long URLs) count as one token each, so
+# chunks are also bounded in characters: passages must stay readable and fit prompts.
+CHARS_PER_TOKEN_LIMIT = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +119,15 @@ def _chunk_section(
     limit = policy.max_tokens - heading_cost
     overlap = min(policy.overlap_tokens, target // 3)
     quality = _break_quality(section.text, offsets)
+    max_chars = policy.max_tokens * CHARS_PER_TOKEN_LIMIT
 
     chunks: list[Chunk] = []
     count = len(offsets)
     start = 0
     while start < count:
-        end = _choose_cut(start, count, target, limit, quality)
+        end = _choose_cut(
+            start, count, target, _char_limited(offsets, start, limit, max_chars), quality
+        )
         chunks.append(_make_chunk(section, offsets, start, end, page, heading))
         if end >= count:
             break
@@ -137,6 +145,8 @@ def _break_quality(text: str, offsets: list[tuple[int, int]]) -> list[int]:
             quality.append(PARAGRAPH)
         elif "\n" in gap or (gap and previous in _SENTENCE_ENDS):
             quality.append(SENTENCE)
+        elif gap and previous in _CLAUSE_ENDS:
+            quality.append(CLAUSE)
         elif gap:
             quality.append(WORD)
         else:
@@ -144,11 +154,22 @@ def _break_quality(text: str, offsets: list[tuple[int, int]]) -> list[int]:
     return quality
 
 
+def _char_limited(offsets: list[tuple[int, int]], start: int, limit: int, max_chars: int) -> int:
+    """The token budget from `start`, shrunk so the chunk stays within max_chars."""
+    first = offsets[start][0]
+    end = min(start + limit, len(offsets))
+    if offsets[end - 1][1] - first <= max_chars:
+        return limit
+    ends = [offsets[i][1] for i in range(start, end)]
+    return max(1, bisect.bisect_right(ends, first + max_chars))
+
+
 def _choose_cut(start: int, count: int, target: int, limit: int, quality: list[int]) -> int:
     """Token index where the chunk starting at `start` ends (exclusive)."""
     if count - start <= limit and count - start <= target + target // 4:
         return count
-    low = start + max(1, (target * 3) // 5)
+    target = min(target, limit)
+    low = start + max(1, min((target * 3) // 5, limit))
     high = min(start + limit, count)
     best, best_key = high, (-1, 0)
     for i in range(low, high + 1):
@@ -164,7 +185,7 @@ def _choose_restart(start: int, end: int, overlap: int, quality: list[int]) -> i
     if overlap <= 0:
         return end
     earliest = max(start + 1, end - overlap)
-    for minimum in (SENTENCE, WORD):
+    for minimum in (SENTENCE, CLAUSE, WORD):
         for i in range(earliest, end):
             if quality[i] >= minimum:
                 return i

@@ -25,7 +25,7 @@ from engine.embedding import SentenceTransformerEmbedder
 from engine.errors import DocentError, EmbedderMismatchError, ParseError, SkippedFile
 from engine.ignore import IgnoreRules
 from engine.parsing import ParsedDocument
-from engine.parsing.worker import ParseWorker
+from engine.parsing.worker import ParserBugError, ParseWorker
 from engine.settings import Settings
 from engine.store import DocumentRecord, Folder, NewChunk, Store
 from engine.vector_index import HnswIndex
@@ -328,6 +328,9 @@ class Indexer:
                 parsed: ParsedDocument | ParseError = self._worker.result()
             except ParseError as exc:
                 parsed = exc
+            except ParserBugError:  # a bug of ours: logged in full, the run goes on
+                log.exception("parser bug while reading %s", path)
+                parsed = ParseError(path, "internal parser error (details in the log)")
             if cancel is not None and cancel.cancelled:
                 report.cancelled = True  # parsed but unembedded files are redone next run
                 return

@@ -150,8 +150,7 @@ class Retriever:
                 continue
             hit = _hit(record, fused[cid], similarities.get(cid, 0.0))
             hit = replace(hit, dense_rank=dense_rank.get(cid), keyword_rank=keyword_rank.get(cid))
-            if not _merge_into(hits, hit, record):
-                hits.append(hit)
+            _merge_into(hits, hit)
             if len(hits) >= k:
                 break
         return hits
@@ -183,38 +182,52 @@ def _hit(record: ChunkRecord, score: float, similarity: float) -> SearchHit:
     )
 
 
-def _merge_into(hits: list[SearchHit], new: SearchHit, record: ChunkRecord) -> bool:
-    """Fold `new` into an earlier hit from the same document it overlaps or touches."""
-    for position, hit in enumerate(hits):
-        if hit.path != new.path or hit.page != new.page or hit.heading != new.heading:
-            continue
-        if new.char_start > hit.char_end or new.char_end < hit.char_start:
-            continue
-        if new.char_start >= hit.char_start:
-            first, second = hit, new
-        else:
-            first, second = new, hit
-        if second.char_end <= first.char_end:  # fully contained
-            text = first.text
-            end, line_end = first.char_end, first.line_end
-        else:
-            text = _join_overlapping(first.text, second.text)
-            end, line_end = second.char_end, second.line_end
-        hits[position] = replace(
-            hit,
-            text=text,
-            char_start=first.char_start,
-            char_end=end,
-            line_start=first.line_start,
-            line_end=line_end,
-            score=max(hit.score, new.score),
-            similarity=max(hit.similarity, new.similarity),
-            chunk_ids=tuple(sorted((*hit.chunk_ids, record.id))),
-            dense_rank=_best(hit.dense_rank, new.dense_rank),
-            keyword_rank=_best(hit.keyword_rank, new.keyword_rank),
-        )
-        return True
-    return False
+def _merge_into(hits: list[SearchHit], new: SearchHit) -> None:
+    """Add `new`, folding it with every hit of the same document section it overlaps.
+
+    The merged passage takes the place of the best-ranked hit it absorbed; merging can
+    chain (a chunk that bridges two earlier hits joins all three).
+    """
+    merged, position = new, len(hits)
+    for index in range(len(hits) - 1, -1, -1):
+        if _overlaps(hits[index], merged):
+            merged = _combine(hits[index], merged)
+            position = index
+            del hits[index]
+    hits.insert(min(position, len(hits)), merged)
+
+
+def _overlaps(a: SearchHit, b: SearchHit) -> bool:
+    return (
+        a.path == b.path
+        and a.page == b.page
+        and a.heading == b.heading
+        and b.char_start <= a.char_end
+        and a.char_start <= b.char_end
+    )
+
+
+def _combine(hit: SearchHit, new: SearchHit) -> SearchHit:
+    """One passage covering both overlapping hits; `hit` is the better-ranked one."""
+    first, second = (hit, new) if new.char_start >= hit.char_start else (new, hit)
+    if second.char_end <= first.char_end:  # fully contained
+        text, end, line_end = first.text, first.char_end, first.line_end
+    else:
+        text = _join_overlapping(first.text, second.text)
+        end, line_end = second.char_end, second.line_end
+    return replace(
+        hit,
+        text=text,
+        char_start=first.char_start,
+        char_end=end,
+        line_start=first.line_start,
+        line_end=line_end,
+        score=max(hit.score, new.score),
+        similarity=max(hit.similarity, new.similarity),
+        chunk_ids=tuple(sorted({*hit.chunk_ids, *new.chunk_ids})),
+        dense_rank=_best(hit.dense_rank, new.dense_rank),
+        keyword_rank=_best(hit.keyword_rank, new.keyword_rank),
+    )
 
 
 def _join_overlapping(first: str, second: str) -> str:

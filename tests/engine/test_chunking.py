@@ -88,11 +88,13 @@ def test_heading_takes_part_of_the_budget(tokens):
         assert len(tokens.token_offsets(chunk.embedding_text())) <= policy.max_tokens + 10
 
 
-def test_a_single_giant_word_is_still_split(tokens):
-    text = "x" * 5000
+def test_unsplittable_words_are_bounded_in_characters(tokens):
+    """A base64 blob: every 120-character 'word' is a single [UNK] token."""
+    text = " ".join("QUJD" * 30 for _ in range(60))
     chunks = chunk_blocks(blocks_from(text), tokens)
-    assert len(chunks) > 1 and all(c.tokens <= 250 for c in chunks)
-    assert chunks[0].start == 0 and chunks[-1].end == 5000
+    assert len(chunks) > 1
+    assert all(len(c.text) <= 250 * 6 for c in chunks)
+    assert chunks[0].start == 0 and chunks[-1].end == len(text)
 
 
 def test_policy_is_validated():

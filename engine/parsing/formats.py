@@ -1,0 +1,58 @@
+"""Which files Docent reads, and as what: extension tables and the kind names they map to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_KINDS_BY_EXTENSION: dict[str, tuple[str, ...]] = {
+    "text": (".txt", ".text", ".log", ".tex", ".org", ".adoc", ".asciidoc"),
+    "markdown": (".md", ".markdown", ".mdown", ".mkd", ".mkdn"),
+    "rst": (".rst",),
+    "html": (".html", ".htm", ".xhtml"),
+    "pdf": (".pdf",),
+    "docx": (".docx",),
+    "csv": (".csv", ".tsv"),
+    "data": (
+        ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
+        ".properties", ".env", ".xml",
+    ),
+    "code": (
+        ".py", ".pyi", ".pyx", ".ipynb", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".c",
+        ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".java", ".kt", ".kts", ".scala", ".go",
+        ".rs", ".rb", ".php", ".pl", ".pm", ".lua", ".swift", ".m", ".mm", ".cs", ".fs",
+        ".vb", ".r", ".jl", ".hs", ".ml", ".ex", ".exs", ".erl", ".clj", ".el", ".lisp",
+        ".scm", ".dart", ".sql", ".sh", ".bash", ".zsh", ".fish", ".ps1", ".bat", ".cmd",
+        ".css", ".scss", ".sass", ".less", ".vue", ".svelte", ".cmake", ".mk", ".gradle",
+        ".proto", ".graphql", ".zig", ".nim", ".v", ".sv", ".vhd", ".f90", ".asm", ".s",
+    ),
+}  # fmt: skip
+KIND_BY_EXTENSION = {ext: kind for kind, exts in _KINDS_BY_EXTENSION.items() for ext in exts}
+KIND_BY_NAME = {
+    name: "code"
+    for name in ("makefile", "dockerfile", "containerfile", "justfile", "rakefile", "gemfile")
+}
+
+# Rejected without reading: clearly binary containers and media.
+BINARY_EXTENSIONS = frozenset(
+    """
+    .png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico .icns .heic .heif .avif .psd .xcf .raw
+    .cr2 .nef .dng .zip .gz .tgz .bz2 .xz .zst .lz4 .7z .rar .tar .jar .war .apk .dmg .iso
+    .img .deb .rpm .msi .cab .mp3 .wav .flac .ogg .oga .m4a .aac .opus .wma .aiff .mid
+    .mp4 .m4v .mkv .avi .mov .webm .wmv .flv .mpg .mpeg .exe .dll .so .dylib .bin .o .a
+    .obj .lib .class .pyc .pyo .wasm .sqlite .sqlite3 .db .ttf .otf .woff .woff2 .eot
+    .npy .npz .pt .pth .ckpt .safetensors .gguf .onnx .h5 .hdf5 .pkl .pickle .parquet
+    .arrow .feather
+    """.split()
+)
+# Documents Docent could read one day, but does not yet.
+UNSUPPORTED_EXTENSIONS = frozenset(
+    """
+    .doc .dot .docm .dotx .xls .xlsx .xlsm .ppt .pptx .pptm .odt .ods .odp .odg .rtf
+    .pages .numbers .key .epub .mobi .djvu .xps .ps .eps .svg .svgz
+    """.split()
+)
+
+
+def kind_for(path: Path) -> str | None:
+    """The kind a file is read as, from its name alone; None when only content can tell."""
+    return KIND_BY_EXTENSION.get(path.suffix.lower()) or KIND_BY_NAME.get(path.name.lower())
