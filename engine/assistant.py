@@ -113,7 +113,13 @@ class Assistant:
                 )
                 if changed:
                     self._indexer.mark_dirty()
-                self._retriever = Retriever(self.store, self.embedder, indexer_vectors)
+                self._retriever = Retriever(
+                    self.store,
+                    self.embedder,
+                    indexer_vectors,
+                    rrf_k=self.settings.rrf_k,
+                    dense_weight=self.settings.rrf_dense_weight,
+                )
             return self._indexer, self._retriever
 
     # -- folders -------------------------------------------------------------------------

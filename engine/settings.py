@@ -112,6 +112,14 @@ class Settings:
         default=96, metadata=_describe("hnswlib query-time candidate list size.")
     )
     search_k: int = field(default=8, metadata=_describe("Passages returned per search."))
+    rrf_k: int = field(
+        default=1,
+        metadata=_describe("Reciprocal rank fusion constant (calibrated, docs/benchmarks.md)."),
+    )
+    rrf_dense_weight: float = field(
+        default=0.5,
+        metadata=_describe("Weight of the dense ranking against BM25's 1.0 in the fusion."),
+    )
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
