@@ -26,6 +26,7 @@ from engine.errors import DocentError, EmbedderMismatchError, ParseError, Skippe
 from engine.ignore import IgnoreRules
 from engine.parsing import ParsedDocument
 from engine.parsing.worker import ParserBugError, ParseWorker
+from engine.recycle import RecycleBin
 from engine.settings import Settings
 from engine.store import DocumentRecord, Folder, NewChunk, Store
 from engine.vector_index import HnswIndex
@@ -74,6 +75,7 @@ class _Tally:
     unchanged: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
+    chunks_embedded: int = 0
     cancelled: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -99,6 +101,7 @@ class SyncReport:
     unchanged: int = 0
     chunks_added: int = 0
     chunks_removed: int = 0
+    chunks_embedded: int = 0
     cancelled: bool = False
     failures: tuple[tuple[str, str], ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()
@@ -153,6 +156,7 @@ class Indexer:
         self._worker = ParseWorker(
             timeout_s=settings.parse_timeout_s, max_bytes=int(settings.max_file_mb * 2**20)
         )
+        self.recycle = RecycleBin()
         self._lock = threading.RLock()  # one reconcile at a time (CLI, watcher, GUI)
         self._dirty = False
         self._last_save = time.monotonic()
@@ -288,6 +292,21 @@ class Indexer:
                 gone.pop(source.path, None)
                 self._follow(removed, [], None, report)
                 report.moved += 1
+            elif doc is None and (parked := self.recycle.take(sha)) is not None:
+                removed, added = self.store.put_document(
+                    folder_id=folder_id,
+                    path=path,
+                    size=stat.size,
+                    mtime_ns=stat.mtime_ns,
+                    sha256=sha,
+                    status="indexed",
+                    kind=parked.kind,
+                    pages=parked.pages,
+                    chunks=parked.chunks,
+                    vectors=parked.vectors,
+                )
+                self._follow(removed, added, parked.vectors, report)
+                report.moved += 1
             elif (source := self.store.indexed_with_sha256(sha)) is not None:
                 removed, added = self.store.copy_document(
                     source, folder_id=folder_id, path=path, size=stat.size, mtime_ns=stat.mtime_ns
@@ -303,6 +322,7 @@ class Indexer:
 
         # Deletions go after renames so a move is never mistaken for delete + add.
         if gone:
+            self.recycle.keep(self.store, list(gone.values()))
             removed = self.store.delete_documents(gone)
             self._follow(removed, [], None, report)
             report.removed += len(gone)
@@ -356,6 +376,7 @@ class Indexer:
             return
         texts = [chunk.embedding_text() for item in pending for chunk in item.chunks]
         vectors = self.embedder.embed(texts)
+        report.chunks_embedded += len(texts)
         offset = 0
         for item in pending:
             count = len(item.chunks)

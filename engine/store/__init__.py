@@ -72,6 +72,7 @@ class ChunkRecord:
     char_end: int
     line_start: int | None
     line_end: int | None
+    tokens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ class StoreStats:
 _DOC_COLUMNS = "id, folder_id, path, size, mtime_ns, sha256, status, error, kind, pages"
 _CHUNK_COLUMNS = (
     "c.id, c.document_id, d.path, c.ord, c.text, c.heading, c.page, "
-    "c.char_start, c.char_end, c.line_start, c.line_end"
+    "c.char_start, c.char_end, c.line_start, c.line_end, c.tokens"
 )
 
 

@@ -215,3 +215,21 @@ def test_changing_the_embedder_requires_reembed(home, embedder, docs):
         assert b.reembed() == b.status().chunks
         assert b.status().embedder == other.model_id
         assert top_path(b, "Seville oranges") == str(docs / "sub" / "recipe.txt")
+
+
+def test_move_seen_as_delete_then_create_reembeds_nothing(assistant, docs, tmp_path):
+    """A move split over two passes (e.g. two watcher batches) reuses the parked vectors."""
+    assistant.sync()
+    outside = tmp_path / "elsewhere.txt"
+    shutil.move(docs / "travel.txt", outside)
+    assert assistant.sync().removed == 1
+    shutil.move(outside, docs / "sub" / "travel.txt")
+    report = assistant.sync()
+    assert report.moved == 1 and report.chunks_embedded == 0 and report.added == 0
+    assert top_path(assistant, "ferry to Orkney") == str(docs / "sub" / "travel.txt")
+    consistent(assistant)
+
+
+def test_new_content_is_embedded_and_counted(assistant, docs):
+    report = assistant.sync()
+    assert report.chunks_embedded == report.chunks_added >= 3
