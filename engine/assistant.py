@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.embedding import SentenceTransformerEmbedder
+from engine.embedding import Embedder, SentenceTransformerEmbedder
 from engine.errors import UserInputError
-from engine.indexer import CancelToken, Indexer, ProgressCallback, SyncReport, reembed_store
+from engine.indexer import Indexer, SyncReport
+from engine.jobs import CancelToken, ProgressCallback
+from engine.reembedding import reembed_store
 from engine.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths
 from engine.store import Store
@@ -75,12 +77,12 @@ class Assistant:
         self,
         home: str | Path | None = None,
         settings: Settings | None = None,
-        embedder: SentenceTransformerEmbedder | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.paths: Paths = resolve_paths(home).ensure()
         self.settings = settings or load_settings(self.paths)
         self.store = Store(self.paths.database)
-        self._embedder = embedder
+        self._embedder: Embedder | None = embedder
         self._indexer: Indexer | None = None
         self._retriever: Retriever | None = None
         self._watcher: FolderWatcher | None = None
@@ -89,7 +91,7 @@ class Assistant:
     # -- lazily built parts --------------------------------------------------------------
 
     @property
-    def embedder(self) -> SentenceTransformerEmbedder:
+    def embedder(self) -> Embedder:
         if self._embedder is None:
             self._embedder = SentenceTransformerEmbedder(
                 self.settings.embedder, batch_size=self.settings.embed_batch_size

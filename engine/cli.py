@@ -117,7 +117,7 @@ def _folders(assistant: Any, args: argparse.Namespace) -> int:
 
 
 def _index(assistant: Any) -> int:
-    from engine.indexer import CancelToken
+    from engine.jobs import CancelToken
 
     if not assistant.folders():
         raise UserInputError("no folders to index: add one with `docent folders add PATH`")

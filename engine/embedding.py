@@ -32,11 +32,16 @@ class Embedder(Protocol):
     @property
     def dimension(self) -> int: ...
 
+    @property
+    def tokens(self) -> TokenCounter:
+        """The embedder's own tokenizer: chunks are sized in its tokens."""
+        ...
+
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 class TokenCounter(Protocol):
-    """Counts tokens and maps token boundaries back to character offsets."""
+    """Maps token boundaries back to character offsets."""
 
     def token_offsets(self, text: str) -> list[tuple[int, int]]: ...
 

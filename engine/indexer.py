@@ -14,19 +14,21 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from engine.chunking import Chunk, ChunkingPolicy, chunk_blocks, embedding_text
-from engine.embedding import SentenceTransformerEmbedder
-from engine.errors import DocentError, EmbedderMismatchError, ParseError, SkippedFile
+from engine.chunking import Chunk, ChunkingPolicy, chunk_blocks
+from engine.embedding import Embedder
+from engine.errors import ParseError, SkippedFile
 from engine.ignore import IgnoreRules
+from engine.jobs import CancelToken, IndexProgress, ProgressCallback
 from engine.parsing import ParsedDocument
 from engine.parsing.worker import ParserBugError, ParseWorker
 from engine.recycle import RecycleBin
+from engine.reembedding import check_embedder
 from engine.settings import Settings
 from engine.store import DocumentRecord, Folder, NewChunk, Store
 from engine.vector_index import HnswIndex
@@ -35,31 +37,6 @@ log = logging.getLogger(__name__)
 
 EMBED_FLUSH_CHUNKS = 128  # chunks gathered across small files before one embedding call
 SAVE_INTERVAL_S = 30.0
-
-
-class CancelToken:
-    """Set from any thread to stop long work at the next safe point."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-
-@dataclass(frozen=True, slots=True)
-class IndexProgress:
-    files_done: int
-    files_total: int
-    chunks: int
-    current: str | None
-
-
-ProgressCallback = Callable[[IndexProgress], None]
 
 
 @dataclass(slots=True)
@@ -137,7 +114,7 @@ class Indexer:
     def __init__(
         self,
         store: Store,
-        embedder: SentenceTransformerEmbedder,
+        embedder: Embedder,
         vectors: HnswIndex,
         settings: Settings,
         index_dir: Path,
@@ -457,50 +434,6 @@ class Indexer:
             self._dirty = True
 
 
-def reembed_store(
-    store: Store,
-    embedder: SentenceTransformerEmbedder,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> int:
-    """Re-embed every stored chunk with `embedder`; returns how many were done.
-
-    The embedder is recorded only once every chunk is done, so a cancelled run still
-    refuses to mix embedders and can simply be run again.
-    """
-    total = store.stats().chunks
-    done = 0
-    for rows in store.iter_chunk_texts(batch=256):
-        if cancel is not None and cancel.cancelled:
-            return done
-        vectors = embedder.embed([embedding_text(h, t) for _, h, t in rows])
-        store.update_vectors([r[0] for r in rows], vectors)
-        done += len(rows)
-        if progress is not None:
-            progress(IndexProgress(done, total, done, None))
-    record_embedder(store, embedder)
-    return done
-
-
-def check_embedder(store: Store, embedder: SentenceTransformerEmbedder) -> None:
-    """Refuse to mix vectors of two embedders; record the embedder on first use."""
-    recorded = store.get_meta("embedder")
-    if recorded is None or store.stats().chunks == 0:
-        record_embedder(store, embedder)
-        return
-    if recorded != embedder.model_id:
-        raise EmbedderMismatchError(
-            f"the index was built with the embedder {recorded!r} but the settings name "
-            f"{embedder.model_id!r}; run `docent reembed` to re-embed every passage, "
-            "or switch the setting back"
-        )
-
-
-def record_embedder(store: Store, embedder: SentenceTransformerEmbedder) -> None:
-    store.set_meta("embedder", embedder.model_id)
-    store.set_meta("dimension", str(embedder.dimension))
-
-
 def _owning_folder(folders: list[Folder], path: Path) -> Folder | None:
     text = str(path)
     for folder in folders:
@@ -534,13 +467,3 @@ def _to_record(ordinal: int, chunk: Chunk) -> NewChunk:
         line_end=chunk.line_end,
         tokens=chunk.tokens,
     )
-
-
-__all__ = [
-    "CancelToken",
-    "DocentError",
-    "IndexProgress",
-    "Indexer",
-    "SyncReport",
-    "check_embedder",
-]

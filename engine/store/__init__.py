@@ -12,90 +12,31 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from engine.errors import StoreError, UserInputError
-from engine.store.schema import migrate
-
-HEADING_SEPARATOR = " > "
-
-
-@dataclass(frozen=True, slots=True)
-class Folder:
-    id: int
-    path: str
-    added_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentRecord:
-    id: int
-    folder_id: int
-    path: str
-    size: int
-    mtime_ns: int
-    sha256: str | None
-    status: str  # 'indexed', 'failed' or 'skipped'
-    error: str | None
-    kind: str | None
-    pages: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class NewChunk:
-    """A chunk about to be stored; its vector travels alongside."""
-
-    ord: int
-    text: str
-    heading: str
-    page: int | None
-    char_start: int
-    char_end: int
-    line_start: int | None
-    line_end: int | None
-    tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkRecord:
-    id: int
-    document_id: int
-    path: str
-    ord: int
-    text: str
-    heading: str
-    page: int | None
-    char_start: int
-    char_end: int
-    line_start: int | None
-    line_end: int | None
-    tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoreStats:
-    folders: int
-    documents: int
-    indexed: int
-    failed: int
-    skipped: int
-    chunks: int
-
-
-_DOC_COLUMNS = "id, folder_id, path, size, mtime_ns, sha256, status, error, kind, pages"
-_CHUNK_COLUMNS = (
-    "c.id, c.document_id, d.path, c.ord, c.text, c.heading, c.page, "
-    "c.char_start, c.char_end, c.line_start, c.line_end, c.tokens"
+from engine.store import sql
+from engine.store.records import (
+    ChunkRecord,
+    DocumentRecord,
+    Folder,
+    NewChunk,
+    StoreStats,
 )
+from engine.store.schema import migrate
+from engine.store.sql import prefix_bounds
 
-
-def prefix_bounds(prefix: str) -> tuple[str, str]:
-    """Half-open string range [lo, hi) holding exactly the paths inside directory `prefix`."""
-    base = prefix.rstrip("/\\")
-    return base + "/", base + "0"  # '0' is the character right after '/'
+__all__ = [
+    "ChunkRecord",
+    "DocumentRecord",
+    "Folder",
+    "NewChunk",
+    "Store",
+    "StoreStats",
+    "prefix_bounds",
+]
 
 
 class Store:
@@ -161,7 +102,7 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as conn:
-            _set_meta(conn, key, value)
+            sql.set_meta(conn, key, value)
 
     def generation(self) -> int:
         """A counter bumped by every change to chunks."""
@@ -171,10 +112,10 @@ class Store:
 
     def add_folder(self, path: str) -> Folder:
         with self.transaction() as conn:
-            for folder in _folders(conn):
+            for folder in sql.folders(conn):
                 if folder.path == path:
                     return folder
-                if _is_within(path, folder.path) or _is_within(folder.path, path):
+                if sql.is_within(path, folder.path) or sql.is_within(folder.path, path):
                     raise UserInputError(
                         f"{path} overlaps the watched folder {folder.path}; "
                         "remove one before adding the other"
@@ -206,19 +147,19 @@ class Store:
             conn.execute("DELETE FROM documents WHERE folder_id = ?", (row[0],))
             conn.execute("DELETE FROM folders WHERE id = ?", (row[0],))
             if removed:
-                _bump_generation(conn)
+                sql.bump_generation(conn)
             return removed
 
     def folders(self) -> list[Folder]:
-        return _folders(self._conn())
+        return sql.folders(self._conn())
 
     # -- documents ---------------------------------------------------------------------
 
     def documents_under(self, prefix: str) -> dict[str, DocumentRecord]:
         """Every document whose path is `prefix` or lies inside it, by path."""
-        lo, hi = prefix_bounds(prefix)
+        lo, hi = sql.prefix_bounds(prefix)
         rows = self._conn().execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents WHERE path = ? OR (path >= ? AND path < ?)",
+            f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE path = ? OR (path >= ? AND path < ?)",
             (prefix, lo, hi),
         )
         return {row[2]: DocumentRecord(*row) for row in rows}
@@ -226,7 +167,7 @@ class Store:
     def document(self, path: str) -> DocumentRecord | None:
         row = (
             self._conn()
-            .execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE path = ?", (path,))
+            .execute(f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE path = ?", (path,))
             .fetchone()
         )
         return DocumentRecord(*row) if row else None
@@ -236,7 +177,7 @@ class Store:
         row = (
             self._conn()
             .execute(
-                f"SELECT {_DOC_COLUMNS} FROM documents WHERE sha256 = ? AND status = 'indexed' "
+                f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE sha256 = ? AND status = 'indexed' "
                 "LIMIT 1",
                 (sha256,),
             )
@@ -246,7 +187,7 @@ class Store:
 
     def failures(self) -> list[DocumentRecord]:
         rows = self._conn().execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents WHERE status != 'indexed' ORDER BY path"
+            f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE status != 'indexed' ORDER BY path"
         )
         return [DocumentRecord(*row) for row in rows]
 
@@ -273,7 +214,7 @@ class Store:
         if chunks and (vectors is None or len(vectors) != len(chunks)):
             raise ValueError("one vector per chunk is required")
         with self.transaction() as conn:
-            removed = _delete_paths(conn, [path])
+            removed = sql.delete_paths(conn, [path])
             cur = conn.execute(
                 "INSERT INTO documents(folder_id, path, size, mtime_ns, sha256, status, error, "
                 "kind, pages, title, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -292,9 +233,9 @@ class Store:
                 ),
             )
             doc_id = int(cur.lastrowid or 0)
-            added = _insert_chunks(conn, doc_id, chunks, vectors)
+            added = sql.insert_chunks(conn, doc_id, chunks, vectors)
             if removed or added:
-                _bump_generation(conn)
+                sql.bump_generation(conn)
             return removed, added
 
     def copy_document(
@@ -302,7 +243,7 @@ class Store:
     ) -> tuple[list[int], list[int]]:
         """Store `path` as a copy of an already indexed document: no re-embedding."""
         with self.transaction() as conn:
-            removed = _delete_paths(conn, [path])
+            removed = sql.delete_paths(conn, [path])
             cur = conn.execute(
                 "INSERT INTO documents(folder_id, path, size, mtime_ns, sha256, status, error, "
                 "kind, pages, title, indexed_at) SELECT ?, ?, ?, ?, sha256, status, error, kind, "
@@ -325,7 +266,7 @@ class Store:
                 )
             ]
             if removed or added:
-                _bump_generation(conn)
+                sql.bump_generation(conn)
             return removed, added
 
     def move_document(
@@ -336,14 +277,14 @@ class Store:
         Returns chunk ids of whatever was stored at `new_path` before (now removed).
         """
         with self.transaction() as conn:
-            removed = _delete_paths(conn, [new_path]) if new_path != old_path else []
+            removed = sql.delete_paths(conn, [new_path]) if new_path != old_path else []
             conn.execute(
                 "UPDATE documents SET path = ?, folder_id = ?, size = ?, mtime_ns = ? "
                 "WHERE path = ?",
                 (new_path, folder_id, size, mtime_ns, old_path),
             )
             if removed:
-                _bump_generation(conn)
+                sql.bump_generation(conn)
             return removed
 
     def touch_document(self, path: str, *, size: int, mtime_ns: int) -> None:
@@ -360,9 +301,9 @@ class Store:
         if not paths:
             return []
         with self.transaction() as conn:
-            removed = _delete_paths(conn, paths)
+            removed = sql.delete_paths(conn, paths)
             if removed:
-                _bump_generation(conn)
+                sql.bump_generation(conn)
             return removed
 
     # -- chunks and vectors ------------------------------------------------------------
@@ -386,7 +327,7 @@ class Store:
                 if not rows:
                     return
                 last = rows[-1][0]
-                yield _unpack(rows)
+                yield sql.unpack(rows)
         else:
             id_list = [int(i) for i in ids]
             for start in range(0, len(id_list), 900):
@@ -396,7 +337,7 @@ class Store:
                     f"SELECT id, vector FROM chunks WHERE id IN ({marks}) ORDER BY id", part
                 ).fetchall()
                 if rows:
-                    yield _unpack(rows)
+                    yield sql.unpack(rows)
 
     def update_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         with self.transaction() as conn:
@@ -407,7 +348,7 @@ class Store:
                     for i, v in zip(ids, vectors, strict=True)
                 ),
             )
-            _bump_generation(conn)
+            sql.bump_generation(conn)
 
     def iter_chunk_texts(self, batch: int = 512) -> Iterator[list[tuple[int, str, str]]]:
         """(id, heading, text) batches of every chunk, for re-embedding."""
@@ -431,8 +372,7 @@ class Store:
             part = id_list[start : start + 900]
             marks = ",".join("?" * len(part))
             for row in conn.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id "
-                f"WHERE c.id IN ({marks})",
+                f"{sql.CHUNK_SELECT} WHERE c.id IN ({marks})",
                 part,
             ):
                 out[row[0]] = ChunkRecord(*row)
@@ -440,15 +380,14 @@ class Store:
 
     def document_chunks(self, document_id: int) -> list[ChunkRecord]:
         rows = self._conn().execute(
-            f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id "
-            "WHERE c.document_id = ? ORDER BY c.ord",
+            f"{sql.CHUNK_SELECT} WHERE c.document_id = ? ORDER BY c.ord",
             (document_id,),
         )
         return [ChunkRecord(*row) for row in rows]
 
     def chunk_ids_under(self, prefix: str) -> set[int]:
         """Ids of chunks of documents inside directory `prefix` (or that exact file)."""
-        lo, hi = prefix_bounds(prefix)
+        lo, hi = sql.prefix_bounds(prefix)
         rows = self._conn().execute(
             "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id "
             "WHERE d.path = ? OR (d.path >= ? AND d.path < ?)",
@@ -462,14 +401,14 @@ class Store:
         """FTS5 BM25 search: (chunk id, bm25 score; lower is better), best first."""
         conn = self._conn()
         if prefix is None:
-            sql = (
+            statement = (
                 "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? "
                 "ORDER BY s LIMIT ?"
             )
             args: tuple[object, ...] = (match, limit)
         else:
-            lo, hi = prefix_bounds(prefix)
-            sql = (
+            lo, hi = sql.prefix_bounds(prefix)
+            statement = (
                 "SELECT f.rowid, bm25(chunks_fts) AS s FROM chunks_fts f "
                 "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.id = c.document_id "
                 "WHERE chunks_fts MATCH ? AND (d.path = ? OR (d.path >= ? AND d.path < ?)) "
@@ -477,7 +416,7 @@ class Store:
             )
             args = (match, prefix, lo, hi, limit)
         try:
-            return [(r[0], r[1]) for r in conn.execute(sql, args)]
+            return [(r[0], r[1]) for r in conn.execute(statement, args)]
         except sqlite3.OperationalError as exc:
             raise UserInputError(f"cannot search for {match!r}: {exc}") from exc
 
@@ -513,78 +452,3 @@ class Store:
         if duplicates:
             problems.append(f"{duplicates} duplicated chunks")
         return problems
-
-
-def _folders(conn: sqlite3.Connection) -> list[Folder]:
-    return [
-        Folder(*row) for row in conn.execute("SELECT id, path, added_at FROM folders ORDER BY path")
-    ]
-
-
-def _is_within(path: str, folder: str) -> bool:
-    lo, hi = prefix_bounds(folder)
-    return lo <= path < hi
-
-
-def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
-
-
-def _bump_generation(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('generation', '1') "
-        "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-    )
-
-
-def _delete_paths(conn: sqlite3.Connection, paths: Sequence[str]) -> list[int]:
-    removed: list[int] = []
-    for path in paths:
-        row = conn.execute("SELECT id FROM documents WHERE path = ?", (path,)).fetchone()
-        if row is None:
-            continue
-        removed.extend(
-            r[0] for r in conn.execute("SELECT id FROM chunks WHERE document_id = ?", (row[0],))
-        )
-        conn.execute("DELETE FROM chunks WHERE document_id = ?", (row[0],))
-        conn.execute("DELETE FROM documents WHERE id = ?", (row[0],))
-    return removed
-
-
-def _insert_chunks(
-    conn: sqlite3.Connection,
-    doc_id: int,
-    chunks: Sequence[NewChunk],
-    vectors: np.ndarray | None,
-) -> list[int]:
-    added = []
-    for chunk, vector in zip(chunks, vectors if vectors is not None else [], strict=False):
-        cur = conn.execute(
-            "INSERT INTO chunks(document_id, ord, text, heading, page, char_start, char_end, "
-            "line_start, line_end, tokens, vector) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                doc_id,
-                chunk.ord,
-                chunk.text,
-                chunk.heading,
-                chunk.page,
-                chunk.char_start,
-                chunk.char_end,
-                chunk.line_start,
-                chunk.line_end,
-                chunk.tokens,
-                np.asarray(vector, dtype=np.float32).tobytes(),
-            ),
-        )
-        added.append(int(cur.lastrowid or 0))
-    return added
-
-
-def _unpack(rows: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    matrix = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-    return ids, matrix

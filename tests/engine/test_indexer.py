@@ -10,7 +10,7 @@ import pytest
 
 from engine.assistant import Assistant
 from engine.errors import EmbedderMismatchError
-from engine.indexer import CancelToken
+from engine.jobs import CancelToken
 
 
 def write(path: Path, text: str) -> Path:
