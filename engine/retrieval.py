@@ -22,10 +22,10 @@ from engine.vector_index import VectorIndex
 Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
 # Weighted reciprocal rank fusion: score = sum of weight / (k + rank) over the rankings.
-# k = 1 and a dense weight of 0.5 were chosen on the first half of SQuAD dev and checked on
-# the other half (docs/benchmarks.md); both are settings.
+# k = 1 and a dense weight of 0.7 were chosen on the first half of SQuAD dev and checked on
+# the other half (bench/retrieval_quality.py, docs/benchmarks.md); both are settings.
 RRF_K = 1
-DENSE_WEIGHT = 0.5
+DENSE_WEIGHT = 0.7
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Function words that match almost every passage and only slow BM25 down.

@@ -117,7 +117,7 @@ class Settings:
         metadata=_describe("Reciprocal rank fusion constant (calibrated, docs/benchmarks.md)."),
     )
     rrf_dense_weight: float = field(
-        default=0.5,
+        default=0.7,
         metadata=_describe("Weight of the dense ranking against BM25's 1.0 in the fusion."),
     )
 

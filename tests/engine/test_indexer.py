@@ -233,3 +233,31 @@ def test_move_seen_as_delete_then_create_reembeds_nothing(assistant, docs, tmp_p
 def test_new_content_is_embedded_and_counted(assistant, docs):
     report = assistant.sync()
     assert report.chunks_embedded == report.chunks_added >= 3
+
+
+def test_a_parser_bug_is_logged_and_the_run_goes_on(assistant, docs, caplog):
+    """A bug in a parser (not a bad file) is logged with its traceback, never swallowed."""
+    from engine.parsing.worker import ParserBugError
+
+    indexer, _ = assistant._parts()
+    real = indexer._worker
+
+    class BuggyOnTravel:
+        def submit(self, path):
+            self.path = str(path)
+            real.submit(path)
+
+        def result(self):
+            parsed = real.result()
+            if self.path.endswith("travel.txt"):
+                raise ParserBugError("parser failed on travel.txt:\nTraceback: KeyError 'x'")
+            return parsed
+
+        def close(self):
+            real.close()
+
+    indexer._worker = BuggyOnTravel()
+    report = assistant.sync()
+    assert report.added == 2
+    assert dict(report.failures)[str(docs / "travel.txt")].startswith("internal parser error")
+    assert any("parser bug" in r.message and r.exc_info for r in caplog.records)
