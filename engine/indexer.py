@@ -35,7 +35,10 @@ from engine.vector_index import HnswIndex
 
 log = logging.getLogger(__name__)
 
-EMBED_FLUSH_CHUNKS = 128  # chunks gathered across small files before one embedding call
+# Chunks are gathered across files and embedded sorted by length, so batches hold texts of
+# similar length (little padding); slices keep cancel and progress responsive.
+EMBED_FLUSH_CHUNKS = 512
+EMBED_SLICE = 128
 SAVE_INTERVAL_S = 30.0
 
 
@@ -339,20 +342,26 @@ class Indexer:
             else:
                 chunks = chunk_blocks(parsed.blocks, self.embedder.tokens, self.policy)
                 pending.append(_Pending(folder_id, path, stat, sha, parsed, chunks, is_new))
-                if sum(len(p.chunks) for p in pending) >= EMBED_FLUSH_CHUNKS:
-                    self._flush(pending, report)
+                if sum(len(p.chunks) for p in pending) >= EMBED_FLUSH_CHUNKS and not self._flush(
+                    pending, report, cancel
+                ):
+                    return
             done += 1
             if progress is not None:
                 progress(IndexProgress(done, total, report.chunks_added, path))
-        self._flush(pending, report)
-        if progress is not None:
+        if self._flush(pending, report, cancel) and progress is not None:
             progress(IndexProgress(done, total, report.chunks_added, None))
 
-    def _flush(self, pending: list[_Pending], report: _Tally) -> None:
+    def _flush(self, pending: list[_Pending], report: _Tally, cancel: CancelToken | None) -> bool:
+        """Embed and commit the pending files; False when cancelled (nothing committed)."""
         if not pending:
-            return
+            return True
         texts = [chunk.embedding_text() for item in pending for chunk in item.chunks]
-        vectors = self.embedder.embed(texts)
+        vectors = self._embed_sorted(texts, cancel)
+        if vectors is None:
+            report.cancelled = True
+            pending.clear()
+            return False
         report.chunks_embedded += len(texts)
         offset = 0
         for item in pending:
@@ -389,6 +398,17 @@ class Indexer:
             else:
                 report.updated += 1
         pending.clear()
+        return True
+
+    def _embed_sorted(self, texts: list[str], cancel: CancelToken | None) -> np.ndarray | None:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.empty((len(texts), self.vectors.params.dimension), dtype=np.float32)
+        for start in range(0, len(order), EMBED_SLICE):
+            if cancel is not None and cancel.cancelled:
+                return None
+            part = order[start : start + EMBED_SLICE]
+            vectors[part] = self.embedder.embed([texts[i] for i in part])
+        return vectors
 
     def _record_failure(
         self,

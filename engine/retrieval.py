@@ -8,14 +8,15 @@ overlap by design) are merged into one passage so results are not near-duplicate
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
 from engine.embedding import Embedder
+from engine.keywords import KeywordPlanner
 from engine.store import ChunkRecord, Store
 from engine.vector_index import VectorIndex
 
@@ -26,21 +27,6 @@ MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
 # the other half (bench/retrieval_quality.py, docs/benchmarks.md); both are settings.
 RRF_K = 1
 DENSE_WEIGHT = 0.7
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-# Function words that match almost every passage and only slow BM25 down.
-STOPWORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just me more most my myself no nor not now of off on once
-    only or other our ours ourselves out over own same she should so some such than that
-    the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with
-    would you your yours yourself yourselves
-    """.split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,16 +61,6 @@ class SearchHit:
         }
 
 
-def keyword_query(text: str) -> str | None:
-    """An FTS5 MATCH expression: the query's content words, OR-ed, each quoted."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    content = [w for w in words if w not in STOPWORDS] or words
-    unique = list(dict.fromkeys(content))[:32]
-    if not unique:
-        return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in unique)
-
-
 class Retriever:
     """Searches the store and the vector index; safe to call from several threads."""
 
@@ -103,6 +79,8 @@ class Retriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
+        self._keywords = KeywordPlanner(store)
+        self._keyword_thread = ThreadPoolExecutor(1, thread_name_prefix="docent-keyword")
 
     def search(
         self, query: str, k: int = 8, scope: str | None = None, mode: Mode = "hybrid"
@@ -112,31 +90,46 @@ class Retriever:
     def search_many(
         self, queries: Sequence[str], k: int = 8, scope: str | None = None, mode: Mode = "hybrid"
     ) -> list[list[SearchHit]]:
-        """Search several queries with one embedding call."""
+        """Search several queries with one embedding call.
+
+        The keyword side runs on a second thread while the queries are embedded: SQLite and
+        torch both release the GIL, so the two overlap instead of adding up.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}")
+        depth = max(self.candidates, 4 * k)
+        keyword_future = (
+            self._keyword_thread.submit(self._keyword_rankings, list(queries), depth, scope)
+            if mode != "dense"
+            else None
+        )
         query_vectors = self.embedder.embed(list(queries))
         allowed = self.store.chunk_ids_under(scope) if scope is not None else None
-        depth = max(self.candidates, 4 * k)
+        keyword = keyword_future.result() if keyword_future else [[] for _ in queries]
         return [
-            self._search_one(text, vector, k, depth, scope, allowed, mode)
-            for text, vector in zip(queries, query_vectors, strict=True)
+            self._search_one(vector, keyword_hits, k, depth, allowed, mode)
+            for vector, keyword_hits in zip(query_vectors, keyword, strict=True)
         ]
+
+    def _keyword_rankings(
+        self, queries: list[str], depth: int, scope: str | None
+    ) -> list[list[tuple[int, float]]]:
+        rankings = []
+        for text in queries:
+            match = self._keywords.match(text)
+            rankings.append(self.store.keyword_search(match, depth, scope) if match else [])
+        return rankings
 
     def _search_one(
         self,
-        text: str,
         vector: np.ndarray,
+        keyword: list[tuple[int, float]],
         k: int,
         depth: int,
-        scope: str | None,
         allowed: set[int] | None,
         mode: Mode,
     ) -> list[SearchHit]:
         dense = self.vectors.search(vector, depth, allowed) if mode != "keyword" else []
-        keyword: list[tuple[int, float]] = []
-        if mode != "dense" and (match := keyword_query(text)) is not None:
-            keyword = self.store.keyword_search(match, depth, scope)
         dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, 1)}
         keyword_rank = {cid: rank for rank, (cid, _) in enumerate(keyword, 1)}
         if mode == "dense":

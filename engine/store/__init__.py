@@ -420,6 +420,18 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise UserInputError(f"cannot search for {match!r}: {exc}") from exc
 
+    def keyword_document_count(self, match: str) -> int:
+        """How many passages match an FTS5 expression (no ranking: cheap)."""
+        try:
+            row = (
+                self._conn()
+                .execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (match,))
+                .fetchone()
+            )
+        except sqlite3.OperationalError as exc:
+            raise UserInputError(f"cannot search for {match!r}: {exc}") from exc
+        return int(row[0])
+
     def stats(self) -> StoreStats:
         conn = self._conn()
         counts = dict(conn.execute("SELECT status, COUNT(*) FROM documents GROUP BY status"))

@@ -126,7 +126,7 @@ def test_killed_mid_index_then_restart_converges(tmp_path):
     home = tmp_path / "home"
     folder = tmp_path / "many"
     folder.mkdir()
-    count = 300
+    count = 1200  # more than two embedding flushes, so the kill lands between commits
     for i in range(count):
         (folder / f"note-{i:03}.txt").write_text(
             f"Note {i}: the locker code for room {i} is {1000 + i * 7}.\n"
@@ -190,3 +190,50 @@ def test_network_guard_really_refuses(tmp_path):
     )
     assert result.returncode != 0 and "offline test" in result.stderr
     assert "192.0.2.1" in log.read_text()
+
+
+def test_watch_keeps_the_index_live_until_ctrl_c(tmp_path, folder):
+    home = tmp_path / "home"
+    docent(home, "folders", "add", str(folder))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(BLOCK_NETWORK),
+        DOCENT_NETWORK_LOG=str(tmp_path / "network.log"),
+        PYTHONUNBUFFERED="1",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "--home", str(home), "watch"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+
+    def read_until(marker: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if marker in line:
+                return
+        raise AssertionError(f"{marker!r} not printed; got {lines}")
+
+    try:
+        read_until("watching 1 folder")
+        assert any("2 added" in line for line in lines)  # the catch-up pass ran first
+        (folder / "owls.md").write_text("Barn owls swallow their prey whole.\n")
+        read_until("1 added")
+        hits = json.loads(
+            docent(home, "search", "what do barn owls do with prey", "-k", "1", "--json").stdout
+        )
+        assert hits[0]["path"].endswith("owls.md")
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "stopped" in out
+    assert not (tmp_path / "network.log").exists()

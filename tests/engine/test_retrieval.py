@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.assistant import Assistant
-from engine.retrieval import keyword_query
+from engine.keywords import keyword_query
 
 
 def test_keyword_query_quotes_every_word_and_drops_stopwords():
@@ -108,3 +108,42 @@ def test_hybrid_beats_either_side_on_labelled_questions(home, embedder, tmp_path
     assert quality["hybrid"].recall_at_5 >= max(
         quality["dense"].recall_at_5, quality["keyword"].recall_at_5
     ), quality
+
+
+def test_common_terms_are_left_out_of_large_keyword_queries(tmp_path):
+    import numpy as np
+
+    from engine.keywords import KeywordPlanner
+    from engine.store import NewChunk, Store
+
+    store = Store(tmp_path / "db.sqlite3")
+    folder = store.add_folder("/d")
+    for i in range(40):
+        text = f"alpha report number {i}" + (" zebra" if i == 7 else "")
+        chunk = NewChunk(
+            ord=0,
+            text=text,
+            heading="",
+            page=None,
+            char_start=0,
+            char_end=len(text),
+            line_start=1,
+            line_end=1,
+            tokens=5,
+        )
+        store.put_document(
+            folder_id=folder.id,
+            path=f"/d/{i}.txt",
+            size=1,
+            mtime_ns=1,
+            sha256=str(i),
+            status="indexed",
+            chunks=[chunk],
+            vectors=np.ones((1, 4), dtype=np.float32),
+        )
+    planner = KeywordPlanner(store, common_share=0.25, floor=10)
+    assert planner.match("alpha zebra") == '"zebra"'  # 'alpha' is in every passage
+    assert planner.match("alpha report") in ('"alpha" OR "report"', '"report" OR "alpha"')
+    small = KeywordPlanner(store, common_share=0.25, floor=1000)  # small index: keep all
+    assert small.match("alpha zebra") == '"alpha" OR "zebra"'
+    store.close()
