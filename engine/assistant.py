@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.embedding import Embedder, SentenceTransformerEmbedder
-from engine.errors import UserInputError
+from engine.errors import DocentError, UserInputError
 from engine.indexer import Indexer, SyncReport
 from engine.jobs import CancelToken, ProgressCallback
 from engine.reembedding import reembed_store
@@ -137,7 +137,11 @@ class Assistant:
             raise UserInputError(f"{resolved} holds Docent's own data dir; choose another folder")
         self.store.add_folder(resolved)
         if self._watcher is not None:
-            self._watcher.watch(Path(resolved))
+            try:
+                self._watcher.watch(Path(resolved))
+            except DocentError:  # e.g. the system's inotify limit: leave no half-added folder
+                self.store.remove_folder(resolved)
+                raise
         return self._folder_info(resolved)
 
     def remove_folder(self, path: str | Path) -> None:
