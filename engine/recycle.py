@@ -52,20 +52,7 @@ class RecycleBin:
             if not records or len(records) > self.max_chunks:
                 continue
             vectors = np.vstack([m for _, m in store.iter_vectors([r.id for r in records])])
-            chunks = tuple(
-                NewChunk(
-                    ord=r.ord,
-                    text=r.text,
-                    heading=r.heading,
-                    page=r.page,
-                    char_start=r.char_start,
-                    char_end=r.char_end,
-                    line_start=r.line_start,
-                    line_end=r.line_end,
-                    tokens=r.tokens,
-                )
-                for r in records
-            )
+            chunks = tuple(r.as_new() for r in records)
             self._items[doc.sha256] = RemovedDocument(
                 doc.kind, doc.pages, chunks, vectors, time.monotonic() + self.keep_s
             )

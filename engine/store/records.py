@@ -56,6 +56,14 @@ class ChunkRecord:
     line_end: int | None
     tokens: int
 
+    def as_new(self) -> NewChunk:
+        """The same passage, ready to be stored again (under another document)."""
+        return NewChunk(
+            ord=self.ord, text=self.text, heading=self.heading, page=self.page,
+            char_start=self.char_start, char_end=self.char_end, line_start=self.line_start,
+            line_end=self.line_end, tokens=self.tokens,
+        )  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class StoreStats:
