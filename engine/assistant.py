@@ -127,7 +127,7 @@ class Assistant:
     # -- folders -------------------------------------------------------------------------
 
     def add_folder(self, path: str | Path) -> FolderInfo:
-        """Watch a folder (not indexed until the next sync or while watching)."""
+        """Add a folder to watch; its files are indexed by the next `sync()`."""
         folder = Path(path).expanduser()
         if not folder.is_dir():
             raise UserInputError(f"{folder} is not a folder")
@@ -156,8 +156,7 @@ class Assistant:
         if removed and self._indexer is not None:
             self._indexer.vectors.remove(removed)
             self._indexer.mark_dirty()
-        elif removed:
-            self._parts()  # loading catches the index up with the store
+        # Otherwise the saved index catches up with the store whenever it is next opened.
 
     def folders(self) -> list[FolderInfo]:
         return [self._folder_info(f.path) for f in self.store.folders()]

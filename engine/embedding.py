@@ -84,9 +84,6 @@ class WordPieceTokens:
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
         return list(encoding.offsets)
 
-    def count(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
-
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model from a local directory, on the CPU, batched."""
@@ -124,11 +121,6 @@ class SentenceTransformerEmbedder:
     @cached_property
     def tokens(self) -> WordPieceTokens:
         return WordPieceTokens(self.directory)
-
-    @property
-    def max_tokens(self) -> int:
-        """Longest input the model reads; longer chunks would be silently truncated."""
-        return int(self._model.max_seq_length)
 
     def load(self) -> None:
         """Load the model now rather than on first use."""

@@ -126,14 +126,18 @@ class IgnoreRules:
                 return True
         return False
 
-    def walk(self, root: Path) -> Iterator[Path]:
+    def walk(self, root: Path, start: Path | None = None) -> Iterator[Path]:
         """Yield every regular file under `root` that is not ignored, in sorted order.
 
-        Ignored folders are not entered, symlinked folders are not followed (symlinks
-        to files are yielded), and folders that vanish or cannot be read are skipped.
+        `start`, a folder inside `root`, limits the walk to that subtree while patterns
+        stay anchored at `root`. Ignored folders are not entered, symlinked folders are
+        not followed (symlinks to files are yielded), and folders that vanish or cannot be
+        read are skipped.
         """
         root = Path(root)
-        stack: list[tuple[list[str], Iterator[os.DirEntry[str]]]] = [([], _listing(root))]
+        start = root if start is None else Path(start)
+        base = list(start.relative_to(root).parts)
+        stack: list[tuple[list[str], Iterator[os.DirEntry[str]]]] = [(base, _listing(start))]
         while stack:
             parts, entries = stack[-1]
             entry = next(entries, None)

@@ -213,9 +213,7 @@ class Indexer:
         if scope != root and self.rules.ignores(scope, root):
             return
         if scope.is_dir():
-            candidates: Iterable[Path] = self.rules.walk(scope)
-            if scope != root:  # anchored patterns ("docs/drafts/*") are relative to the root
-                candidates = (p for p in candidates if not self.rules.ignores(p, root))
+            candidates: Iterable[Path] = self.rules.walk(root, start=scope)
         elif scope.is_file():
             candidates = [scope]
         else:

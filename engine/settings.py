@@ -121,9 +121,6 @@ class Settings:
         metadata=_describe("Weight of the dense ranking against BM25's 1.0 in the fusion."),
     )
 
-    def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
-
     @staticmethod
     def describe() -> dict[str, str]:
         """Field name -> one-line description (for settings UIs and `--help`)."""

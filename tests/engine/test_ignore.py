@@ -207,3 +207,11 @@ def test_ignores_is_fast(tmp_path: Path) -> None:
     assert not any(rules.ignores(p, tmp_path) for p in paths)
     per_call = (time.perf_counter() - started) / len(paths)
     assert per_call < 100e-6, f"{per_call * 1e6:.1f} µs per call"
+
+
+def test_walk_from_a_subfolder_keeps_patterns_anchored_at_the_root(tmp_path: Path) -> None:
+    make(tmp_path, "docs/drafts/wip.md", "docs/final.md", "drafts/keep.md")
+    rules = IgnoreRules(["docs/drafts/*"])
+    found = list(rules.walk(tmp_path, start=tmp_path / "docs"))
+    assert found == [tmp_path / "docs" / "final.md"]
+    assert tmp_path / "drafts" / "keep.md" in list(rules.walk(tmp_path))

@@ -261,3 +261,16 @@ def test_a_parser_bug_is_logged_and_the_run_goes_on(assistant, docs, caplog):
     assert report.added == 2
     assert dict(report.failures)[str(docs / "travel.txt")].startswith("internal parser error")
     assert any("parser bug" in r.message and r.exc_info for r in caplog.records)
+
+
+def test_watcher_batch_for_a_subfolder_honours_anchored_patterns(home, embedder, docs):
+    from engine.settings import Settings
+
+    write(docs / "sub" / "drafts" / "wip.md", "Unfinished draft about otters.\n")
+    with Assistant(
+        home=home, embedder=embedder, settings=Settings(ignore_patterns=("sub/drafts/*",))
+    ) as a:
+        a.add_folder(docs)
+        indexer, _ = a._parts()
+        indexer.sync_paths([docs / "sub"])
+        assert set(a.store.documents_under(str(docs))) == {str(docs / "sub" / "recipe.txt")}
