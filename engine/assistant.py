@@ -1,21 +1,27 @@
-"""The facade both front ends use: folders, indexing, live watching and search.
+"""The facade both front ends use: folders, indexing, live watching, search and answers.
 
-Plain values in, frozen dataclasses out. Heavy parts (the embedder, the vector index)
-load on first use, so opening an Assistant is fast; `close()` saves what is pending.
+Plain values in, frozen dataclasses (or iterators of them) out. Heavy parts (the
+embedder, the vector index, the language model) load on first use, so opening an
+Assistant is fast; `close()` saves what is pending.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.answering import Answerer, AskEvent
+from engine.conversation import Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
 from engine.errors import DocentError, UserInputError
+from engine.generation import LlamaGenerator
 from engine.indexer import Indexer, SyncReport
 from engine.jobs import CancelToken, ProgressCallback
+from engine.models import resolve_model
+from engine.prompting import PromptBuilder
 from engine.reembedding import reembed_store
 from engine.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths
@@ -78,11 +84,14 @@ class Assistant:
         home: str | Path | None = None,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
+        generator: LlamaGenerator | None = None,
     ) -> None:
         self.paths: Paths = resolve_paths(home).ensure()
         self.settings = settings or load_settings(self.paths)
         self.store = Store(self.paths.database)
         self._embedder: Embedder | None = embedder
+        self._generator: LlamaGenerator | None = generator
+        self._answerer: Answerer | None = None
         self._indexer: Indexer | None = None
         self._retriever: Retriever | None = None
         self._watcher: FolderWatcher | None = None
@@ -123,6 +132,32 @@ class Assistant:
                     dense_weight=self.settings.rrf_dense_weight,
                 )
             return self._indexer, self._retriever
+
+    @property
+    def generator(self) -> LlamaGenerator:
+        """The language model (checked now, loaded into llama.cpp on first use)."""
+        with self._lock:
+            if self._generator is None:
+                self._generator = LlamaGenerator(
+                    resolve_model(self.settings.model, self.paths.models_dir),
+                    n_ctx=self.settings.n_ctx,
+                    threads=self.settings.threads,
+                    chat_template=self.settings.chat_template or None,
+                    temperature=self.settings.temperature,
+                )
+            return self._generator
+
+    def _answering(self) -> Answerer:
+        generator = self.generator
+        with self._lock:
+            if self._answerer is None:
+                builder = PromptBuilder(
+                    generator, self.settings.answer_tokens, self.settings.history_turns
+                )
+                self._answerer = Answerer(
+                    self._retrieve, generator, builder, self.settings.relevance_threshold
+                )
+            return self._answerer
 
     # -- folders -------------------------------------------------------------------------
 
@@ -243,6 +278,42 @@ class Assistant:
         scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
         return retriever.search_many(queries, k or self.settings.search_k, scope_text, mode)
 
+    # -- answers -------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        scope: str | Path | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[AskEvent]:
+        """Answer from the indexed folders: SourcesFound, then AnswerText pieces, then Answer.
+
+        `history` holds the conversation's earlier turns: follow-ups are retrieved with
+        them in mind and the model sees the last few. `scope` limits retrieval to a folder.
+        """
+        if not question.strip():
+            raise UserInputError("the question is empty")
+        scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
+        answerer = self._answering()
+        context = context_queries(question, history)
+        yield from answerer.ask(question, history, context, scope_text, cancel)
+
+    def _retrieve(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
+        _, retriever = self._parts()
+        return retriever.search_in_context(
+            question,
+            context,
+            k=self.settings.answer_sources,
+            scope=scope,
+            context_weight=self.settings.follow_up_weight,
+        )
+
+    def preload(self, cancel: CancelToken | None = None) -> None:
+        """Load the embedder, the index and the model now (the app calls this at start)."""
+        self._parts()
+        self._answering().prepare(cancel)
+
     def status(self) -> Status:
         stats = self.store.stats()
         return Status(
@@ -262,6 +333,8 @@ class Assistant:
         self.stop_watching()
         if self._indexer is not None:
             self._indexer.close()
+        if self._generator is not None:
+            self._generator.close()
         self.store.close()
 
     def __enter__(self) -> Assistant:

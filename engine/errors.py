@@ -39,3 +39,11 @@ class ModelNotFoundError(DocentError):
 
 class StoreError(DocentError):
     """The database cannot be opened or written (disk full, permissions, newer schema)."""
+
+
+class ModelFileError(DocentError):
+    """A model or adapter file exists but is unusable (not GGUF, truncated, wrong kind)."""
+
+
+class GenerationError(DocentError):
+    """The language model failed while loading or answering."""

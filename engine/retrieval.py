@@ -90,7 +90,38 @@ class Retriever:
     def search_many(
         self, queries: Sequence[str], k: int = 8, scope: str | None = None, mode: Mode = "hybrid"
     ) -> list[list[SearchHit]]:
-        """Search several queries with one embedding call.
+        """Search several queries with one embedding call."""
+        vectors, keyword, depth, allowed = self._rank_inputs(queries, k, scope, mode)
+        return [
+            self._search_one([(vector, keyword_hits, 1.0)], k, depth, allowed, mode)
+            for vector, keyword_hits in zip(vectors, keyword, strict=True)
+        ]
+
+    def search_in_context(
+        self,
+        query: str,
+        context: Sequence[str],
+        k: int = 8,
+        scope: str | None = None,
+        mode: Mode = "hybrid",
+        context_weight: float = 0.5,
+    ) -> list[SearchHit]:
+        """Search `query`, steered by `context` queries (a conversation's earlier turns).
+
+        Every query's rankings join one fusion, the context ones weighted by
+        `context_weight`; a passage's similarity is its best against any of the queries.
+        """
+        queries = [query, *context]
+        vectors, keyword, depth, allowed = self._rank_inputs(queries, k, scope, mode)
+        weights = [1.0] + [context_weight] * len(context)
+        return self._search_one(
+            list(zip(vectors, keyword, weights, strict=True)), k, depth, allowed, mode
+        )
+
+    def _rank_inputs(
+        self, queries: Sequence[str], k: int, scope: str | None, mode: Mode
+    ) -> tuple[np.ndarray, list[list[tuple[int, float]]], int, set[int] | None]:
+        """Query vectors and keyword rankings, computed side by side.
 
         The keyword side runs on a second thread while the queries are embedded: SQLite and
         torch both release the GIL, so the two overlap instead of adding up.
@@ -103,13 +134,10 @@ class Retriever:
             if mode != "dense"
             else None
         )
-        query_vectors = self.embedder.embed(list(queries))
+        vectors = self.embedder.embed(list(queries))
         allowed = self.store.chunk_ids_under(scope) if scope is not None else None
         keyword = keyword_future.result() if keyword_future else [[] for _ in queries]
-        return [
-            self._search_one(vector, keyword_hits, k, depth, allowed, mode)
-            for vector, keyword_hits in zip(query_vectors, keyword, strict=True)
-        ]
+        return vectors, keyword, depth, allowed
 
     def _keyword_rankings(
         self, queries: list[str], depth: int, scope: str | None
@@ -122,28 +150,38 @@ class Retriever:
 
     def _search_one(
         self,
-        vector: np.ndarray,
-        keyword: list[tuple[int, float]],
+        rankings: list[tuple[np.ndarray, list[tuple[int, float]], float]],
         k: int,
         depth: int,
         allowed: set[int] | None,
         mode: Mode,
     ) -> list[SearchHit]:
-        dense = self.vectors.search(vector, depth, allowed) if mode != "keyword" else []
-        dense_rank = {cid: rank for rank, (cid, _) in enumerate(dense, 1)}
-        keyword_rank = {cid: rank for rank, (cid, _) in enumerate(keyword, 1)}
-        if mode == "dense":
-            fused = {cid: sim for cid, sim in dense}
-        elif mode == "keyword":
-            fused = {cid: -bm25 for cid, bm25 in keyword}
-        else:
-            fused = {}
-            for ranking, weight in ((dense_rank, self.dense_weight), (keyword_rank, 1.0)):
-                for cid, rank in ranking.items():
-                    fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank)
+        """Fuse (query vector, keyword ranking, weight) triples into merged passages."""
+        fused: dict[int, float] = {}
+        dense_lists = []
+        for vector, keyword, weight in rankings:
+            dense = self.vectors.search(vector, depth, allowed) if mode != "keyword" else []
+            dense_lists.append(dense)
+            if mode == "dense":
+                scored = {cid: weight * sim for cid, sim in dense}
+            elif mode == "keyword":
+                scored = {cid: -weight * bm25 for cid, bm25 in keyword}
+            else:
+                scored = {}
+                for ranked, side in ((dense, self.dense_weight), (keyword, 1.0)):
+                    for rank, (cid, _) in enumerate(ranked, 1):
+                        scored[cid] = scored.get(cid, 0.0) + side / (self.rrf_k + rank)
+            for cid, value in scored.items():
+                fused[cid] = fused.get(cid, 0.0) + value
+        first_dense, first_keyword = dense_lists[0], rankings[0][1]
+        dense_rank = {cid: rank for rank, (cid, _) in enumerate(first_dense, 1)}
+        keyword_rank = {cid: rank for rank, (cid, _) in enumerate(first_keyword, 1)}
         order = sorted(fused, key=lambda cid: -fused[cid])
         records = self.store.chunks(order[: 3 * k])
-        similarities = self._similarities(vector, list(records), dense)
+        similarities: dict[int, float] = {}
+        for (vector, _, _), dense in zip(rankings, dense_lists, strict=True):
+            for cid, sim in self._similarities(vector, list(records), dense).items():
+                similarities[cid] = max(similarities.get(cid, -1.0), sim)
         hits: list[SearchHit] = []
         for cid in order[: 3 * k]:
             record = records.get(cid)

@@ -120,6 +120,42 @@ class Settings:
         default=0.7,
         metadata=_describe("Weight of the dense ranking against BM25's 1.0 in the fusion."),
     )
+    model: str = field(
+        default="bundled:gemma-3-270m-q4_k_m",
+        metadata=_describe("Language model: 'bundled:gemma-3-270m-q4_k_m' or a GGUF file's path."),
+    )
+    n_ctx: int = field(
+        default=4096, metadata=_describe("Model context in tokens (prompt plus answer).")
+    )
+    threads: int = field(
+        default=0, metadata=_describe("CPU threads for the model; 0 = one per physical core.")
+    )
+    answer_tokens: int = field(
+        default=256, metadata=_describe("Longest answer in tokens (reserved in the context).")
+    )
+    temperature: float = field(
+        default=0.0, metadata=_describe("Sampling temperature; 0 always picks the likeliest.")
+    )
+    answer_sources: int = field(
+        default=6, metadata=_describe("Passages retrieved for an answer, best first.")
+    )
+    relevance_threshold: float = field(
+        default=0.30,
+        metadata=_describe(
+            "Below this passage similarity Docent says the documents do not cover a question."
+        ),
+    )
+    history_turns: int = field(
+        default=2, metadata=_describe("Earlier turns of a conversation shown to the model.")
+    )
+    follow_up_weight: float = field(
+        default=0.5,
+        metadata=_describe("Weight of the conversation's context in follow-up retrieval."),
+    )
+    chat_template: str = field(
+        default="",
+        metadata=_describe("Jinja chat template to use instead of the model's own; '' = own."),
+    )
 
     @staticmethod
     def describe() -> dict[str, str]:

@@ -1,0 +1,248 @@
+"""Grounded answering: retrieve, gate, prompt, stream, cite.
+
+`Answerer.ask` yields events a front end can render as they come: the retrieved
+sources first, then answer text piece by piece, then one final `Answer` with citations
+and timings. When no passage clears the relevance gate, the model is not called at all:
+the answer says the documents do not cover the question and the closest passages are
+still shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.citations import Citation, attribute, resolve_citations
+from engine.conversation import Turn
+from engine.generation import Generator, Segment
+from engine.jobs import CancelToken
+from engine.prompting import NOT_FOUND, PromptBuilder
+from engine.retrieval import SearchHit
+
+log = logging.getLogger(__name__)
+
+GATE_ANSWER = (
+    "Your documents don't seem to cover this: no passage is close enough to the question. "
+    "The closest passages are listed below."
+)
+MODEL_DECLINED_ANSWER = "Your documents don't say: the sources below were checked."
+EMPTY_ANSWER = "The model returned no answer; the passages it was given are listed below."
+AbstainReason = Literal["no relevant passage", "not in the sources"]
+
+# (question, context queries, scope) -> hits
+Search = Callable[[str, list[str], str | None], list[SearchHit]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesFound:
+    """Retrieval is done. Sources are numbered [1]..[n] in this order."""
+
+    sources: tuple[SearchHit, ...]
+    relevant: bool  # False: the gate abstains, no answer will be generated
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerText:
+    """The next piece of the answer as the model writes it."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    retrieval_ms: float
+    prompt_tokens: int
+    first_token_ms: float | None  # from the question to the first answer text
+    prompt_eval_ms: float | None  # from the prompt's hand-off to the first answer text
+    generated_tokens: int
+    tokens_per_s: float | None
+    total_ms: float
+
+    def to_dict(self) -> dict[str, object]:
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 1)
+
+        return {
+            "retrieval_ms": r(self.retrieval_ms),
+            "prompt_tokens": self.prompt_tokens,
+            "first_token_ms": r(self.first_token_ms),
+            "prompt_eval_ms": r(self.prompt_eval_ms),
+            "generated_tokens": self.generated_tokens,
+            "tokens_per_s": r(self.tokens_per_s),
+            "total_ms": r(self.total_ms),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The final event of an answer."""
+
+    question: str
+    text: str  # markers that pointed nowhere are removed
+    citations: tuple[Citation, ...]
+    sources: tuple[SearchHit, ...]  # everything retrieved, best first, with scores
+    prompt_sources: int  # how many of `sources` (from the first) the model was shown
+    abstained: bool
+    abstain_reason: AbstainReason | None
+    uncited: bool  # an answer with no valid citation: front ends flag it
+    dropped_citations: int  # markers that named no source
+    # True when the model wrote no marker and Docent matched its sentences to sources
+    citations_attributed: bool
+    cancelled: bool
+    model: str | None
+    timings: Timings
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "sources": [{"n": n, **hit.to_dict()} for n, hit in enumerate(self.sources, 1)],
+            "prompt_sources": self.prompt_sources,
+            "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason,
+            "uncited": self.uncited,
+            "dropped_citations": self.dropped_citations,
+            "citations_attributed": self.citations_attributed,
+            "cancelled": self.cancelled,
+            "model": self.model,
+            "timings": self.timings.to_dict(),
+        }
+
+
+AskEvent = SourcesFound | AnswerText | Answer
+
+
+def is_relevant(hits: Sequence[SearchHit], threshold: float) -> bool:
+    """The relevance gate: does any passage come close enough to the question?"""
+    return any(hit.similarity >= threshold for hit in hits)
+
+
+def declines(answer: str) -> bool:
+    """Did the model say the sources do not hold the answer?"""
+    core = re.sub(r"\[[^\]]*\]", "", answer).strip().strip('"').lower()
+    phrase = NOT_FOUND.lower().rstrip(".")
+    return core.startswith(phrase) or (len(core) < 2 * len(phrase) and phrase in core)
+
+
+class Answerer:
+    """Turns a question into an answer grounded in retrieved passages."""
+
+    def __init__(
+        self,
+        search: Search,
+        generator: Generator,
+        builder: PromptBuilder,
+        relevance_threshold: float,
+    ) -> None:
+        self.search = search
+        self.generator = generator
+        self.builder = builder
+        self.relevance_threshold = relevance_threshold
+        self._prepared = False
+
+    def prepare(self, cancel: CancelToken | None = None) -> None:
+        """Load the model and evaluate the fixed part of every prompt, once."""
+        if not self._prepared:
+            self.generator.prepare(self.builder.fixed_prefix(), cancel)
+            self._prepared = not (cancel is not None and cancel.cancelled)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        context: Sequence[str] = (),
+        scope: str | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[AskEvent]:
+        started = time.perf_counter()
+        hits = self.search(question, list(context), scope)
+        retrieval_ms = (time.perf_counter() - started) * 1000
+        relevant = is_relevant(hits, self.relevance_threshold)
+        yield SourcesFound(tuple(hits), relevant)
+
+        def finish(text: str, **fields: object) -> Answer:
+            defaults: dict[str, object] = {
+                "citations": (),
+                "prompt_sources": 0,
+                "abstained": False,
+                "abstain_reason": None,
+                "uncited": True,
+                "dropped_citations": 0,
+                "citations_attributed": False,
+                "cancelled": False,
+                "model": self.generator.model_id,
+            }
+            defaults.update(fields)
+            return Answer(question=question, text=text, sources=tuple(hits), **defaults)  # type: ignore[arg-type]
+
+        if not relevant:
+            total = (time.perf_counter() - started) * 1000
+            yield finish(
+                GATE_ANSWER,
+                abstained=True,
+                abstain_reason="no relevant passage",
+                model=None,
+                timings=Timings(retrieval_ms, 0, None, None, 0, None, total),
+            )
+            return
+
+        self.prepare(cancel)
+        prompt = self.builder.build(question, hits, history)
+        handed_off = time.perf_counter()
+        first: float | None = None
+        last = handed_off
+        pieces: list[str] = []
+        stream = self.generator.stream(prompt.tokens, prompt.max_tokens, prompt.stop, cancel)
+        try:
+            for piece in stream:  # type: ignore[union-attr]
+                if cancel is not None and cancel.cancelled:
+                    break
+                if not piece:
+                    continue
+                last = time.perf_counter()
+                if first is None:
+                    first = last
+                pieces.append(piece)
+                yield AnswerText(piece)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        cancelled = cancel is not None and cancel.cancelled
+        raw = "".join(pieces).strip()
+        cited = resolve_citations(raw, prompt.sources)
+        attributed = False
+        if cited.uncited and cited.text and not cancelled and not declines(cited.text):
+            marked = attribute(cited.text, prompt.sources, question)
+            if marked != cited.text:
+                cited, attributed = resolve_citations(marked, prompt.sources), True
+        generated = len(self.generator.tokenize([Segment(raw)])) if raw else 0
+        rate = (generated - 1) / (last - first) if first is not None and last > first else None
+        timings = Timings(
+            retrieval_ms=retrieval_ms,
+            prompt_tokens=len(prompt.tokens),
+            first_token_ms=(first - started) * 1000 if first is not None else None,
+            prompt_eval_ms=(first - handed_off) * 1000 if first is not None else None,
+            generated_tokens=generated,
+            tokens_per_s=rate,
+            total_ms=(time.perf_counter() - started) * 1000,
+        )
+        model_declined = not cancelled and declines(cited.text)
+        text = cited.text or ("" if cancelled else EMPTY_ANSWER)
+        yield finish(
+            MODEL_DECLINED_ANSWER if model_declined else text,
+            citations=() if model_declined else cited.citations,
+            prompt_sources=len(prompt.sources),
+            abstained=model_declined,
+            abstain_reason="not in the sources" if model_declined else None,
+            uncited=model_declined or cited.uncited,
+            dropped_citations=cited.dropped,
+            citations_attributed=attributed and not model_declined,
+            cancelled=cancelled,
+            timings=timings,
+        )
