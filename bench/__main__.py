@@ -12,7 +12,7 @@ import time
 from bench.common import save
 from bench.report import write_markdown
 
-BENCHMARKS = ("indexing", "live_update", "query_latency", "retrieval_quality")
+BENCHMARKS = ("indexing", "live_update", "query_latency", "retrieval_quality", "relevance")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from engine.errors import DocentError, EmbedderMismatchError, UserInputError
+from engine.errors import (
+    DocentError,
+    EmbedderMismatchError,
+    ModelFileError,
+    ModelNotFoundError,
+    UserInputError,
+)
 
 EXIT_USER_ERROR = 2
 EXIT_FAILURE = 1
@@ -52,7 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--folder", metavar="PATH", help="only within this folder or path")
     search.add_argument("--mode", choices=("hybrid", "dense", "keyword"), default="hybrid")
     search.add_argument("--json", action="store_true")
+
+    ask = commands.add_parser("ask", help="answer a question from the indexed folders")
+    ask.add_argument("question")
+    _answer_options(ask)
+    ask.add_argument("--json", action="store_true", help="print one JSON object, no streaming")
+
+    chat = commands.add_parser("chat", help="a conversation about your documents")
+    _answer_options(chat)
     return parser
+
+
+def _answer_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--folder", metavar="PATH", help="only use passages under this path")
+    parser.add_argument("--model", metavar="FILE.gguf", help="answer with this GGUF model")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _run(args)
-    except (UserInputError, EmbedderMismatchError) as exc:
+    except (UserInputError, EmbedderMismatchError, ModelFileError, ModelNotFoundError) as exc:
         print(f"docent: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except DocentError as exc:
@@ -79,7 +98,13 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "search":
         _check_search_args(args)
-    with Assistant(home=args.home) as assistant:
+    settings = None
+    if getattr(args, "model", None):
+        from engine.settings import load_settings, resolve_paths
+
+        model = Path(args.model).expanduser().resolve()
+        settings = dataclasses.replace(load_settings(resolve_paths(args.home)), model=str(model))
+    with Assistant(home=args.home, settings=settings) as assistant:
         if args.command == "folders":
             return _folders(assistant, args)
         if args.command == "index":
@@ -94,6 +119,14 @@ def _run(args: argparse.Namespace) -> int:
             return _status(assistant, args.json)
         if args.command == "search":
             return _search(assistant, args)
+        if args.command == "ask":
+            from engine import cli_answers
+
+            return cli_answers.ask(assistant, args.question, args.folder, args.json)
+        if args.command == "chat":
+            from engine import cli_answers
+
+            return cli_answers.chat(assistant, args.folder)
     raise AssertionError(args.command)
 
 

@@ -9,8 +9,10 @@ is already in the KV cache (the fixed instructions) is reused, not recomputed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -112,6 +114,7 @@ class LlamaGenerator:
         self.temperature = temperature
         self.seed = seed
         self._llm: Llama | None = None
+        self.last_reused = 0  # prompt tokens the last evaluation found in the KV cache
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -148,17 +151,18 @@ class LlamaGenerator:
 
         log.info("loading %s (n_ctx %d, %d threads)", self.path, self._n_ctx, self.threads)
         try:
-            return Llama(
-                str(self.path),
-                n_ctx=self._n_ctx,
-                n_threads=self.threads,
-                n_threads_batch=self.threads,
-                # Keep every position of sliding-window layers (Gemma 3): without it a
-                # reused prefix silently attends to evicted cells.
-                swa_full=True,
-                seed=self.seed,
-                verbose=False,
-            )
+            with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+                return Llama(
+                    str(self.path),
+                    n_ctx=self._n_ctx,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    # Keep every position of sliding-window layers (Gemma 3): without it
+                    # a reused prefix silently attends to evicted cells.
+                    swa_full=True,
+                    seed=self.seed,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise GenerationError(
                 f"{self.path}: llama.cpp could not load this model ({exc})"
@@ -246,6 +250,7 @@ class LlamaGenerator:
         if keep < len(cached) and not _truncate_cache(llm, keep):
             llm.reset()
             keep = 0
+        self.last_reused = keep
         for start in range(keep, len(tokens), EVAL_SLICE):
             if cancel is not None and cancel.cancelled:
                 return
@@ -256,6 +261,27 @@ class LlamaGenerator:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(silence: bool) -> Iterator[None]:
+    """Hide what llama.cpp's C code prints on stderr while loading (even with verbose off)."""
+    if not silence:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _truncate_cache(llm: Any, keep: int) -> bool:

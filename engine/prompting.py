@@ -90,8 +90,12 @@ class PromptBuilder:
 
     def fixed_prefix(self) -> list[int]:
         """The tokens every prompt starts with: evaluate them once, reuse them after."""
+        # Two prompts that differ in everything that varies: what they share is fixed.
+        other = SearchHit("/x/y.txt", 1, "", "Some text.", 0.0, 0.0, 0, 10, 1, 1, (0,))
         first = self._tokens(self._layout("What is the first question?", [], []))
-        second = self._tokens(self._layout("Who wrote the second one?", [], []))
+        second = self._tokens(
+            self._layout("Who wrote it?", [other], [Turn("Earlier question?", "Yes.")])
+        )
         length = 0
         for a, b in zip(first, second, strict=False):
             if a != b:

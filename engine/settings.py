@@ -140,7 +140,7 @@ class Settings:
         default=6, metadata=_describe("Passages retrieved for an answer, best first.")
     )
     relevance_threshold: float = field(
-        default=0.30,
+        default=0.34,
         metadata=_describe(
             "Below this passage similarity Docent says the documents do not cover a question."
         ),

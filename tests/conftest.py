@@ -47,3 +47,25 @@ def shared_data(name: str) -> Path:
 @pytest.fixture(scope="session")
 def squad_zip() -> Path:
     return shared_data("squad-dev-v1.1.json.zip")
+
+
+@pytest.fixture(scope="session")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled Gemma 3 270M GGUF, assembled from its packages once per session."""
+    from engine.models import bundled_model
+
+    return bundled_model(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def generator(model_path: Path):
+    """The bundled model in llama.cpp, for real (loaded once per test session)."""
+    from engine.generation import LlamaGenerator
+
+    model = LlamaGenerator(model_path, n_ctx=4096)
+    model.load()
+    yield model
+    model.close()
+
+
+SAMPLE_DOCS = REPO / "resources" / "sample-docs"

@@ -1,0 +1,162 @@
+"""`docent ask` and `docent chat`: grounded answers in the terminal.
+
+The answer streams as the model writes it; then the cited sources are listed with their
+file and page. Ctrl-C stops an answer (in chat, the conversation goes on).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from engine.answering import Answer, AnswerText, SourcesFound
+from engine.conversation import Turn
+from engine.errors import DocentError, UserInputError
+from engine.jobs import CancelToken
+
+CHAT_HELP = """commands:
+  /new        start a new conversation (forget earlier turns)
+  /sources    show every passage behind the last answer
+  /help       this list
+  /quit       leave (Ctrl-D does too)"""
+
+
+def check_ready(assistant: Any, folder: str | None) -> None:
+    if not assistant.folders():
+        raise UserInputError(
+            "no folders yet: add one with `docent folders add PATH`, then `docent index`"
+        )
+    if folder is not None and not Path(folder).expanduser().exists():
+        raise UserInputError(f"{folder} does not exist")
+
+
+def ask(assistant: Any, question: str, folder: str | None, as_json: bool) -> int:
+    from engine.cli import EXIT_INTERRUPTED, _cancel_on_sigint
+
+    check_ready(assistant, folder)
+    cancel = CancelToken()
+    with _cancel_on_sigint(cancel):
+        answer = answer_in_terminal(
+            assistant, question, (), folder, cancel, None if as_json else sys.stdout
+        )
+    if as_json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+    return EXIT_INTERRUPTED if answer.cancelled else 0
+
+
+def chat(assistant: Any, folder: str | None, stream_in: TextIO = sys.stdin) -> int:
+    from engine.cli import _cancel_on_sigint
+
+    check_ready(assistant, folder)
+    history: list[Turn] = []
+    last: Answer | None = None
+    interactive = stream_in.isatty()
+    print("Docent chat: ask about your documents; /help lists commands.", flush=True)
+    while True:
+        if interactive:
+            try:
+                line = input("\nyou> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+        else:
+            line = stream_in.readline()
+            if not line:
+                return 0
+            print(f"\nyou> {line.strip()}")
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit"):
+            return 0
+        if text == "/help":
+            print(CHAT_HELP)
+            continue
+        if text == "/new":
+            history.clear()
+            print("(new conversation)")
+            continue
+        if text == "/sources":
+            if last is None:
+                print("(no answer yet)")
+            else:
+                print_sources(last, sys.stdout, everything=True)
+            continue
+        if text.startswith("/"):
+            print(f"unknown command {text.split()[0]}; /help lists commands")
+            continue
+        cancel = CancelToken()
+        print("docent> ", end="", flush=True)
+        try:
+            with _cancel_on_sigint(cancel):
+                last = answer_in_terminal(assistant, text, history, folder, cancel, sys.stdout)
+        except DocentError as exc:  # a bad question or model error: say so, keep chatting
+            print(f"\ndocent: {exc}", file=sys.stderr, flush=True)
+            continue
+        if not last.cancelled:
+            history.append(Turn(text, last.text))
+
+
+def answer_in_terminal(
+    assistant: Any,
+    question: str,
+    history: Any,
+    folder: str | None,
+    cancel: CancelToken,
+    out: TextIO | None,
+) -> Answer:
+    """Run one question; stream it to `out` (None: silently) and return the Answer."""
+    final: Answer | None = None
+    for event in assistant.ask(question, history=history, scope=folder, cancel=cancel):
+        if isinstance(event, AnswerText) and out is not None:
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, SourcesFound):
+            continue
+        elif isinstance(event, Answer):
+            final = event
+    assert final is not None
+    if out is not None:
+        render_ending(final, out)
+    return final
+
+
+def render_ending(answer: Answer, out: TextIO) -> None:
+    if answer.cancelled:
+        out.write("\n(stopped)\n")
+        return
+    if answer.abstain_reason == "no relevant passage":
+        out.write(answer.text + "\n")
+        print_sources(answer, out, everything=True, limit=3)
+        return
+    out.write("\n")
+    if answer.abstained:
+        out.write(answer.text + "\n")
+        print_sources(answer, out, everything=True, limit=3)
+        return
+    if answer.citations_attributed:
+        out.write(f"\n{answer.text}\n(the model wrote no source numbers; Docent matched them)\n")
+    elif answer.uncited:
+        out.write("(this answer cites no source: check it against the passages below)\n")
+    print_sources(answer, out, everything=answer.uncited)
+
+
+def print_sources(
+    answer: Answer, out: TextIO, everything: bool = False, limit: int | None = None
+) -> None:
+    cited = {c.n for c in answer.citations}
+    rows = [(n, hit) for n, hit in enumerate(answer.sources, 1) if everything or n in cited][:limit]
+    if not rows:
+        return
+    out.write("\nCited sources:\n" if not everything else "\nClosest passages:\n")
+    for n, hit in rows:
+        where = hit.path + (f", page {hit.page}" if hit.page is not None else "")
+        if hit.line_start is not None:
+            where += f", line {hit.line_start}"
+        mark = "*" if n in cited else " "
+        out.write(f" {mark}[{n}] {where}  (similarity {hit.similarity:.2f})\n")
+        snippet = " ".join(hit.text.split())
+        out.write(f"      {snippet[:200]}{'…' if len(snippet) > 200 else ''}\n")
+    out.flush()

@@ -1,0 +1,71 @@
+"""Citation markers -> sources, and attribution of unmarked answers (no model needed)."""
+
+from __future__ import annotations
+
+from engine.answering import declines
+from engine.citations import attribute, resolve_citations
+from engine.retrieval import SearchHit
+
+
+def hit(path: str, text: str, page: int | None = None) -> SearchHit:
+    return SearchHit(path, page, "", text, 1.0, 0.5, 10, 10 + len(text), 3, 4, (1,))
+
+
+SOURCES = [
+    hit("/docs/kiln.md", "The electric kiln fires up to 1280 °C. Ines Morgado looks after it."),
+    hit("/docs/fees.pdf", "Lost fobs are replaced for a fee of 12 euros.", page=4),
+    hit("/docs/history.html", "The cooperative was founded in 2011 by eight neighbours."),
+]
+
+
+def test_markers_map_to_path_page_and_span() -> None:
+    cited = resolve_citations("It costs 12 euros [2]. Founded 2011 [3].", SOURCES)
+    assert [(c.n, c.path, c.page) for c in cited.citations] == [
+        (2, "/docs/fees.pdf", 4),
+        (3, "/docs/history.html", None),
+    ]
+    assert cited.citations[0].char_start == 10
+    assert cited.citations[0].text.startswith("Lost fobs")
+    assert cited.dropped == 0 and not cited.uncited
+
+
+def test_lists_ranges_and_repeats() -> None:
+    cited = resolve_citations("A [1, 3]. B [1-2]. C [2][2].", SOURCES)
+    assert [c.n for c in cited.citations] == [1, 3, 2]
+    assert "[1][3]" in cited.text and "[1][2]" in cited.text
+
+
+def test_markers_that_point_nowhere_are_dropped_and_counted() -> None:
+    cited = resolve_citations("It costs 12 euros [7]. Founded 2011 [3, 9].", SOURCES)
+    assert cited.dropped == 2
+    assert cited.text == "It costs 12 euros. Founded 2011 [3]."
+    assert [c.n for c in cited.citations] == [3]
+
+
+def test_answer_without_valid_citation_is_flagged() -> None:
+    assert resolve_citations("Nobody knows [0].", SOURCES).uncited
+    assert resolve_citations("Plain text.", SOURCES).uncited
+    assert resolve_citations("Plain text [1].", []).dropped == 1
+
+
+def test_attribution_marks_each_sentence_with_the_source_holding_its_words() -> None:
+    answer = "A lost fob costs 12 euros. Ines Morgado looks after the kiln."
+    marked = attribute(answer, SOURCES, question="What does a lost fob cost?")
+    assert marked == "A lost fob costs 12 euros [2]. Ines Morgado looks after the kiln [1]."
+
+
+def test_attribution_leaves_unsupported_sentences_alone() -> None:
+    answer = "The garden opens at dawn on Sundays."
+    assert attribute(answer, SOURCES, question="When does the garden open?") == answer
+
+
+def test_words_repeated_from_the_question_prove_nothing() -> None:
+    # Only "kiln" (from the question) matches source 1: no support of its own.
+    answer = "The kiln is blue."
+    assert attribute(answer, SOURCES, question="What colour is the kiln?") == answer
+
+
+def test_declines_recognises_the_not_found_reply() -> None:
+    assert declines("The documents do not say.")
+    assert declines('"The documents do not say." [1]')
+    assert not declines("The documents say the kiln fires at 1280 °C, not 1300 [1].")
