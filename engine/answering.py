@@ -86,6 +86,7 @@ class Answer:
     citations: tuple[Citation, ...]
     sources: tuple[SearchHit, ...]  # everything retrieved, best first, with scores
     prompt_sources: int  # how many of `sources` (from the first) the model was shown
+    prompt_cut: bool  # passages (or history) were shortened or left out to fit the context
     abstained: bool
     abstain_reason: AbstainReason | None
     uncited: bool  # an answer with no valid citation: front ends flag it
@@ -103,6 +104,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "sources": [{"n": n, **hit.to_dict()} for n, hit in enumerate(self.sources, 1)],
             "prompt_sources": self.prompt_sources,
+            "prompt_cut": self.prompt_cut,
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
             "uncited": self.uncited,
@@ -169,6 +171,7 @@ class Answerer:
             defaults: dict[str, object] = {
                 "citations": (),
                 "prompt_sources": 0,
+                "prompt_cut": False,
                 "abstained": False,
                 "abstain_reason": None,
                 "uncited": True,
@@ -238,6 +241,7 @@ class Answerer:
             MODEL_DECLINED_ANSWER if model_declined else text,
             citations=() if model_declined else cited.citations,
             prompt_sources=len(prompt.sources),
+            prompt_cut=prompt.cut or prompt.left_out > 0,
             abstained=model_declined,
             abstain_reason="not in the sources" if model_declined else None,
             uncited=model_declined or cited.uncited,

@@ -24,6 +24,8 @@ CHAT_HELP = """commands:
 
 
 def check_ready(assistant: Any, folder: str | None) -> None:
+    """Fail early, in this order: a bad model file, no folders, a scope that is not there."""
+    _ = assistant.generator  # checks the model file's header; loading waits for a question
     if not assistant.folders():
         raise UserInputError(
             "no folders yet: add one with `docent folders add PATH`, then `docent index`"

@@ -252,7 +252,8 @@ def _combine(hit: SearchHit, new: SearchHit) -> SearchHit:
     if second.char_end <= first.char_end:  # fully contained
         text, end, line_end = first.text, first.char_end, first.line_end
     else:
-        text = _join_overlapping(first.text, second.text)
+        expected = max(first.char_end - second.char_start, 0)
+        text = _join_overlapping(first.text, second.text, expected)
         end, line_end = second.char_end, second.line_end
     return replace(
         hit,
@@ -269,12 +270,22 @@ def _combine(hit: SearchHit, new: SearchHit) -> SearchHit:
     )
 
 
-def _join_overlapping(first: str, second: str) -> str:
-    """first + second without repeating the text they share (first's tail, second's head)."""
-    for size in range(min(len(first), len(second)), 0, -1):
-        if first.endswith(second[:size]):
-            return first + second[size:]
-    return first + "\n\n" + second
+def _join_overlapping(first: str, second: str, expected: int) -> str:
+    """first + second without repeating the text they share (first's tail, second's head).
+
+    `expected` is the overlap the two spans imply in the source file. Markup can make the
+    text overlap differ a little, so the matching length nearest to it wins; the longest
+    match would swallow whole periods of repetitive text (tables, logs).
+    """
+    longest = min(len(first), len(second))
+    low, high = max(1, expected // 2 - 50), min(longest, expected * 2 + 100)
+    candidates = [s for s in range(low, high + 1) if first.endswith(second[:s])]
+    if not candidates:  # the spans disagree with the text: fall back to the longest match
+        candidates = [s for s in range(longest, 0, -1) if first.endswith(second[:s])][:1]
+    if not candidates:
+        return first + "\n\n" + second
+    best = min(candidates, key=lambda size: abs(size - expected))
+    return first + second[best:]
 
 
 def _best(a: int | None, b: int | None) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -18,7 +19,12 @@ BLOCK_NETWORK = REPO / "tests" / "e2e" / "no_network"
 
 
 def docent(
-    home: Path, *args: str, check: bool = True, offline_guard: bool = True, timeout: float = 300
+    home: Path,
+    *args: str,
+    check: bool = True,
+    offline_guard: bool = True,
+    timeout: float = 300,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     network_log = home.parent / "network-attempts.log"
@@ -29,6 +35,7 @@ def docent(
         [sys.executable, "-m", "engine.cli", "--home", str(home), *args],
         capture_output=True,
         text=True,
+        input=stdin,
         env=env,
         cwd=REPO,
         timeout=timeout,
@@ -105,6 +112,9 @@ def test_index_status_and_search(tmp_path, folder):
         (("search",), "either a QUERY"),
         (("search", "x", "--folder", "/no/such"), "does not exist"),
         (("search", "--queries", "/no/such.jsonl", "--json"), "cannot read"),
+        (("ask", "anything"), "no folders yet"),
+        (("ask", "anything", "--model", "/no/such/model.gguf"), "no such file"),
+        (("ask", "anything", "--model", "/etc/hostname"), "not a GGUF file"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(tmp_path, args, message):
@@ -237,3 +247,51 @@ def test_watch_keeps_the_index_live_until_ctrl_c(tmp_path, folder):
     assert process.returncode == 0, err
     assert "stopped" in out
     assert not (tmp_path / "network.log").exists()
+
+
+@pytest.fixture()
+def sample_home(tmp_path: Path) -> Path:
+    """A home with a copy of the bundled sample folder, indexed."""
+    docs = tmp_path / "sample-docs"
+    shutil.copytree(REPO / "resources" / "sample-docs", docs)
+    home = tmp_path / "home"
+    docent(home, "folders", "add", str(docs))
+    docent(home, "index")
+    return home
+
+
+def test_ask_streams_then_lists_cited_sources(sample_home):
+    result = docent(sample_home, "ask", "What does it cost to replace a lost key fob?")
+    assert "12 euros" in result.stdout
+    assert "Cited sources:" in result.stdout and "opening-hours.md" in result.stdout
+
+
+def test_ask_json_has_answer_citations_sources_and_timings(sample_home):
+    result = docent(sample_home, "ask", "How much does membership cost per month?", "--json")
+    answer = json.loads(result.stdout)
+    assert "35 euros" in answer["answer"] and answer["abstained"] is False
+    assert any(c["path"].endswith("membership.txt") for c in answer["citations"])
+    assert {"n", "path", "page"} <= set(answer["citations"][0])
+    assert answer["sources"] and "similarity" in answer["sources"][0]
+    assert answer["timings"]["prompt_tokens"] > 0
+
+
+def test_ask_abstains_on_what_the_documents_do_not_cover(sample_home):
+    result = docent(sample_home, "ask", "What is the population of Jakarta?", "--json")
+    answer = json.loads(result.stdout)
+    assert answer["abstained"] is True and answer["abstain_reason"] == "no relevant passage"
+    assert answer["citations"] == [] and answer["sources"]
+
+
+def test_chat_keeps_the_conversation(sample_home):
+    script = "Tell me about the pottery kiln.\nWho looks after it?\n/sources\n/new\n/quit\n"
+    result = docent(sample_home, "chat", stdin=script)
+    assert result.stdout.count("docent> ") == 2
+    follow_up = result.stdout.split("Who looks after it?")[1]
+    # Alone, "Who looks after it?" is too vague to pass the relevance gate; in the
+    # conversation it is retrieved with the kiln question and gets an answer.
+    assert "don't seem to cover" not in follow_up
+    listed = follow_up.split("you> /sources")[1]
+    first = next(line for line in listed.splitlines() if "[1]" in line)
+    assert "equipment.md" in first
+    assert "(new conversation)" in result.stdout

@@ -56,7 +56,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_not_gguf(tmp_path: Path) -> None:
     path = tmp_path / "notes.gguf"
     path.write_text("just some text, not a model")
-    with pytest.raises(ModelFileError, match="notes.gguf: not a GGUF file"):
+    with pytest.raises(ModelFileError, match=r"notes\.gguf: not a GGUF file"):
         check_model(path)
 
 
@@ -64,7 +64,7 @@ def test_truncated_in_the_data(tmp_path: Path) -> None:
     path = write_gguf(tmp_path / "m.gguf")
     data = path.read_bytes()
     path.write_bytes(data[:-100])
-    with pytest.raises(ModelFileError, match="m.gguf: truncated"):
+    with pytest.raises(ModelFileError, match=r"m\.gguf: truncated"):
         check_model(path)
 
 
@@ -77,7 +77,7 @@ def test_truncated_in_the_header(tmp_path: Path) -> None:
 
 def test_adapter_is_not_a_model(tmp_path: Path) -> None:
     path = write_gguf(tmp_path / "style.gguf", kind="adapter")
-    with pytest.raises(ModelFileError, match="style.gguf: this is a LoRA adapter"):
+    with pytest.raises(ModelFileError, match=r"style\.gguf: this is a LoRA adapter"):
         check_model(path)
 
 
