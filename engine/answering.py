@@ -83,19 +83,19 @@ class Answer:
 
     question: str
     text: str  # markers that pointed nowhere are removed
-    citations: tuple[Citation, ...]
     sources: tuple[SearchHit, ...]  # everything retrieved, best first, with scores
-    prompt_sources: int  # how many of `sources` (from the first) the model was shown
-    prompt_cut: bool  # passages (or history) were shortened or left out to fit the context
-    abstained: bool
-    abstain_reason: AbstainReason | None
-    uncited: bool  # an answer with no valid citation: front ends flag it
-    dropped_citations: int  # markers that named no source
-    # True when the model wrote no marker and Docent matched its sentences to sources
-    citations_attributed: bool
-    cancelled: bool
-    model: str | None
     timings: Timings
+    citations: tuple[Citation, ...] = ()
+    prompt_sources: int = 0  # how many of `sources` (from the first) the model was shown
+    prompt_cut: bool = False  # passages (or history) shortened or left out to fit
+    abstained: bool = False
+    abstain_reason: AbstainReason | None = None
+    uncited: bool = True  # an answer with no valid citation: front ends flag it
+    dropped_citations: int = 0  # markers that named no source
+    # True when the model wrote no marker and Docent matched its sentences to sources
+    citations_attributed: bool = False
+    cancelled: bool = False
+    model: str | None = None  # None when the model was not called
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -167,30 +167,15 @@ class Answerer:
         relevant = is_relevant(hits, self.relevance_threshold)
         yield SourcesFound(tuple(hits), relevant)
 
-        def finish(text: str, **fields: object) -> Answer:
-            defaults: dict[str, object] = {
-                "citations": (),
-                "prompt_sources": 0,
-                "prompt_cut": False,
-                "abstained": False,
-                "abstain_reason": None,
-                "uncited": True,
-                "dropped_citations": 0,
-                "citations_attributed": False,
-                "cancelled": False,
-                "model": self.generator.model_id,
-            }
-            defaults.update(fields)
-            return Answer(question=question, text=text, sources=tuple(hits), **defaults)  # type: ignore[arg-type]
-
         if not relevant:
             total = (time.perf_counter() - started) * 1000
-            yield finish(
+            yield Answer(
+                question,
                 GATE_ANSWER,
+                tuple(hits),
+                Timings(retrieval_ms, 0, None, None, 0, None, total),
                 abstained=True,
                 abstain_reason="no relevant passage",
-                model=None,
-                timings=Timings(retrieval_ms, 0, None, None, 0, None, total),
             )
             return
 
@@ -237,8 +222,11 @@ class Answerer:
         )
         model_declined = not cancelled and declines(cited.text)
         text = cited.text or ("" if cancelled else EMPTY_ANSWER)
-        yield finish(
+        yield Answer(
+            question,
             MODEL_DECLINED_ANSWER if model_declined else text,
+            tuple(hits),
+            timings,
             citations=() if model_declined else cited.citations,
             prompt_sources=len(prompt.sources),
             prompt_cut=prompt.cut or prompt.left_out > 0,
@@ -248,5 +236,5 @@ class Answerer:
             dropped_citations=cited.dropped,
             citations_attributed=attributed and not model_declined,
             cancelled=cancelled,
-            timings=timings,
+            model=self.generator.model_id,
         )
