@@ -12,7 +12,14 @@ import time
 from bench.common import save
 from bench.report import write_markdown
 
-BENCHMARKS = ("indexing", "live_update", "query_latency", "retrieval_quality", "relevance")
+BENCHMARKS = (
+    "indexing",
+    "live_update",
+    "query_latency",
+    "retrieval_quality",
+    "relevance",
+    "answers",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

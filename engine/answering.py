@@ -20,6 +20,7 @@ from engine.citations import Citation, attribute, resolve_citations
 from engine.conversation import Turn
 from engine.generation import Generator, Segment
 from engine.jobs import CancelToken
+from engine.keywords import term_coverage
 from engine.prompting import NOT_FOUND, PromptBuilder
 from engine.retrieval import SearchHit
 
@@ -30,6 +31,7 @@ GATE_ANSWER = (
     "The closest passages are listed below."
 )
 MODEL_DECLINED_ANSWER = "Your documents don't say: the sources below were checked."
+REPEAT_WORDS = 8  # this many words repeated in order: the model is looping
 EMPTY_ANSWER = "The model returned no answer; the passages it was given are listed below."
 AbstainReason = Literal["no relevant passage", "not in the sources"]
 
@@ -95,6 +97,7 @@ class Answer:
     # True when the model wrote no marker and Docent matched its sentences to sources
     citations_attributed: bool = False
     cancelled: bool = False
+    stopped_repeating: bool = False  # the model looped; the repeat was cut off
     model: str | None = None  # None when the model was not called
 
     def to_dict(self) -> dict[str, object]:
@@ -111,6 +114,7 @@ class Answer:
             "dropped_citations": self.dropped_citations,
             "citations_attributed": self.citations_attributed,
             "cancelled": self.cancelled,
+            "stopped_repeating": self.stopped_repeating,
             "model": self.model,
             "timings": self.timings.to_dict(),
         }
@@ -119,9 +123,30 @@ class Answer:
 AskEvent = SourcesFound | AnswerText | Answer
 
 
-def is_relevant(hits: Sequence[SearchHit], threshold: float) -> bool:
-    """The relevance gate: does any passage come close enough to the question?"""
-    return any(hit.similarity >= threshold for hit in hits)
+@dataclass(frozen=True, slots=True)
+class RelevanceGate:
+    """Does any retrieved passage come close enough to the question to answer from?
+
+    A passage is close enough when its embedding similarity reaches `similarity`, or when
+    it contains at least `coverage` of the question's content words and its similarity
+    still reaches `floor`. Word coverage rescues answerable questions whose passage is
+    long or mixed (low similarity); the similarity bar then stays high enough to turn
+    away most questions about other subjects. Calibrated in bench/relevance.py.
+    """
+
+    similarity: float = 0.49
+    coverage: float = 0.6
+    floor: float = 0.16
+
+    def passes(self, question: str, hits: Sequence[SearchHit]) -> bool:
+        return any(
+            hit.similarity >= self.similarity
+            or (
+                hit.similarity >= self.floor
+                and term_coverage(question, f"{hit.heading} {hit.text}") >= self.coverage
+            )
+            for hit in hits
+        )
 
 
 def declines(answer: str) -> bool:
@@ -129,6 +154,32 @@ def declines(answer: str) -> bool:
     core = re.sub(r"\[[^\]]*\]", "", answer).strip().strip('"').lower()
     phrase = NOT_FOUND.lower().rstrip(".")
     return core.startswith(phrase) or (len(core) < 2 * len(phrase) and phrase in core)
+
+
+def repeats_itself(text: str, words: int = REPEAT_WORDS) -> bool:
+    """Do the last `words` words of `text` already occur, in order, earlier in it?"""
+    tokens = text.split()
+    if len(tokens) < 2 * words:
+        return False
+    tail = tokens[-words:]
+    return any(tokens[i : i + words] == tail for i in range(len(tokens) - 2 * words + 1))
+
+
+def cut_repetition(text: str, words: int = REPEAT_WORDS) -> str:
+    """`text` with its looping tail reduced to one copy, ended at a sentence if possible."""
+    tokens = text.split()
+    n = len(tokens)
+    tail = tokens[-words:]
+    closest = next(i for i in range(n - words - 1, -1, -1) if tokens[i : i + words] == tail)
+    period = n - words - closest
+    start = n - period  # walk back while the text still repeats with this period
+    while start > 0 and tokens[start - 1] == tokens[start - 1 + period]:
+        start -= 1
+    kept = " ".join(tokens[: start + period])
+    if kept.endswith((".", "!", "?")):
+        return kept
+    sentence_end = max(kept.rfind(". "), kept.rfind("! "), kept.rfind("? "))
+    return kept[: sentence_end + 1] if sentence_end > 0 else kept
 
 
 class Answerer:
@@ -139,12 +190,12 @@ class Answerer:
         search: Search,
         generator: Generator,
         builder: PromptBuilder,
-        relevance_threshold: float,
+        gate: RelevanceGate,
     ) -> None:
         self.search = search
         self.generator = generator
         self.builder = builder
-        self.relevance_threshold = relevance_threshold
+        self.gate = gate
         self._prepared = False
 
     def prepare(self, cancel: CancelToken | None = None) -> None:
@@ -164,7 +215,7 @@ class Answerer:
         started = time.perf_counter()
         hits = self.search(question, list(context), scope)
         retrieval_ms = (time.perf_counter() - started) * 1000
-        relevant = is_relevant(hits, self.relevance_threshold)
+        relevant = self.gate.passes(question, hits)
         yield SourcesFound(tuple(hits), relevant)
 
         if not relevant:
@@ -185,6 +236,7 @@ class Answerer:
         first: float | None = None
         last = handed_off
         pieces: list[str] = []
+        looping = False
         stream = self.generator.stream(prompt.tokens, prompt.max_tokens, prompt.stop, cancel)
         try:
             for piece in stream:  # type: ignore[union-attr]
@@ -197,12 +249,17 @@ class Answerer:
                     first = last
                 pieces.append(piece)
                 yield AnswerText(piece)
+                if piece[-1:] in " \n.,;" and repeats_itself("".join(pieces)):
+                    looping = True
+                    break
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
         cancelled = cancel is not None and cancel.cancelled
         raw = "".join(pieces).strip()
+        if looping:
+            raw = cut_repetition(raw)
         cited = resolve_citations(raw, prompt.sources)
         attributed = False
         if cited.uncited and cited.text and not cancelled and not declines(cited.text):
@@ -236,5 +293,6 @@ class Answerer:
             dropped_citations=cited.dropped,
             citations_attributed=attributed and not model_declined,
             cancelled=cancelled,
+            stopped_repeating=looping,
             model=self.generator.model_id,
         )

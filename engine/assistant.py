@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.answering import Answerer, AskEvent
+from engine.answering import Answerer, AskEvent, RelevanceGate
 from engine.conversation import Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
 from engine.errors import DocentError, UserInputError
@@ -147,6 +147,14 @@ class Assistant:
                 )
             return self._generator
 
+    @property
+    def relevance_gate(self) -> RelevanceGate:
+        return RelevanceGate(
+            self.settings.relevance_similarity,
+            self.settings.relevance_coverage,
+            self.settings.relevance_floor,
+        )
+
     def _answering(self) -> Answerer:
         generator = self.generator
         with self._lock:
@@ -154,9 +162,7 @@ class Assistant:
                 builder = PromptBuilder(
                     generator, self.settings.answer_tokens, self.settings.history_turns
                 )
-                self._answerer = Answerer(
-                    self._retrieve, generator, builder, self.settings.relevance_threshold
-                )
+                self._answerer = Answerer(self._retrieve, generator, builder, self.relevance_gate)
             return self._answerer
 
     # -- folders -------------------------------------------------------------------------

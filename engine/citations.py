@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine.keywords import STOPWORDS
+from engine.keywords import STOPWORDS, stem, word_stems
 from engine.retrieval import SearchHit
 
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:[,;]|-|–)\s*\d{1,3})*)\s*\]")
@@ -26,7 +26,6 @@ MAX_RANGE = 20
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 _WORD = re.compile(r"\w+", re.UNICODE)
 MIN_SUPPORT = 0.6  # share of a sentence's weighted words its source must contain
-STEM = 5  # words compare on their first letters: "replaced" matches "replacing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +111,8 @@ def _citation(n: int, hit: SearchHit) -> Citation:
 
 def attribute(answer: str, sources: Sequence[SearchHit], question: str = "") -> str:
     """`answer` with `[n]` after each sentence whose words source n clearly holds."""
-    source_words = [_stems(hit.text + " " + hit.heading) for hit in sources]
-    asked = _stems(question)
+    source_words = [word_stems(hit.text + " " + hit.heading) for hit in sources]
+    asked = word_stems(question)
     out: list[str] = []
     position = 0
     for match in _SENTENCE.finditer(answer):
@@ -152,10 +151,6 @@ def _weighted(text: str) -> dict[str, float]:
         if word in STOPWORDS:
             continue
         weight = 2.0 if raw[0].isdigit() or raw[0].isupper() else 1.0
-        stem = word[:STEM]
-        weights[stem] = max(weights.get(stem, 0.0), weight)
+        key = stem(word)
+        weights[key] = max(weights.get(key, 0.0), weight)
     return weights
-
-
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:STEM] for w in _WORD.findall(text)}

@@ -46,6 +46,33 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(content))[:MAX_TERMS]
 
 
+STEM_LETTERS = 5  # loose word matching compares the first letters of a word's stem
+_SUFFIXES = ("ing", "ed", "es", "s", "e")
+
+
+def stem(word: str) -> str:
+    """A loose stem: one common suffix off, then the first letters ("fired" ~ "fires")."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:STEM_LETTERS]
+
+
+def word_stems(text: str) -> set[str]:
+    """The loose stems of every word of `text`."""
+    return {stem(w) for w in _WORD.findall(text)}
+
+
+def term_coverage(question: str, passage: str) -> float:
+    """Share of the question's content words that the passage contains (loosely matched)."""
+    terms = {stem(t) for t in query_terms(question)}
+    if not terms:
+        return 0.0
+    return len(terms & word_stems(passage)) / len(terms)
+
+
 def match_expression(terms: list[str]) -> str | None:
     """An FTS5 MATCH expression: every term quoted (no FTS syntax survives), OR-ed."""
     if not terms:

@@ -139,11 +139,17 @@ class Settings:
     answer_sources: int = field(
         default=6, metadata=_describe("Passages retrieved for an answer, best first.")
     )
-    relevance_threshold: float = field(
-        default=0.34,
-        metadata=_describe(
-            "Below this passage similarity Docent says the documents do not cover a question."
-        ),
+    relevance_similarity: float = field(
+        default=0.49,
+        metadata=_describe("Relevance gate: a passage this similar to the question passes."),
+    )
+    relevance_coverage: float = field(
+        default=0.6,
+        metadata=_describe("Relevance gate: so does one with this share of the question's words,"),
+    )
+    relevance_floor: float = field(
+        default=0.16,
+        metadata=_describe("...if at least this similar. None passes: 'not in your documents'."),
     )
     history_turns: int = field(
         default=2, metadata=_describe("Earlier turns of a conversation shown to the model.")

@@ -69,3 +69,27 @@ def test_declines_recognises_the_not_found_reply() -> None:
     assert declines("The documents do not say.")
     assert declines('"The documents do not say." [1]')
     assert not declines("The documents say the kiln fires at 1280 °C, not 1300 [1].")
+
+
+def test_relevance_gate_passes_on_similarity_or_on_words_with_a_floor() -> None:
+    from engine.answering import RelevanceGate
+
+    gate = RelevanceGate(similarity=0.5, coverage=0.6, floor=0.2)
+    close = SearchHit("/a.txt", None, "", "Anything at all.", 1.0, 0.55, 0, 5, 1, 1, (1,))
+    wordy = SearchHit("/b.txt", None, "", "The kiln fires at 1280 C.", 1.0, 0.25, 0, 5, 1, 1, (2,))
+    assert gate.passes("Unrelated words here?", [close])
+    assert gate.passes("How hot does the kiln fire?", [wordy])  # kiln + fire(s), 2 of 3
+    assert not gate.passes("How hot is the oven?", [wordy])  # the words are not there
+    low = SearchHit("/c.txt", None, "", "The kiln fires at 1280 C.", 1.0, 0.1, 0, 5, 1, 1, (3,))
+    assert not gate.passes("How hot does the kiln fire?", [low])  # below the floor
+    assert not gate.passes("Anything?", [])
+
+
+def test_a_looping_answer_is_detected_and_cut_to_one_copy() -> None:
+    from engine.answering import cut_repetition, repeats_itself
+
+    loop = "Fees are due monthly [1]. " * 4 + "Fees are"
+    assert repeats_itself(loop)
+    assert cut_repetition(loop) == "Fees are due monthly [1]."
+    ok = "Members pay 35 euros a month [1]. Students pay 20 euros a month [1]."
+    assert not repeats_itself(ok)

@@ -1,0 +1,440 @@
+"""Answers: Docent's `ask` against bare llama.cpp, and answer quality on SQuAD v1.1 dev.
+
+Overhead. An Assistant (default settings, bundled model) indexes the paragraphs of the
+first 3 dev articles. For each of 12 answerable questions (fixed seed, ones the relevance
+gate lets through) both sides run in the same process, one after the other, the side that
+goes first alternating per question:
+
+- ask: `assistant.ask(question)` consumed as a front end would; time to first token is
+  from calling ask (retrieval, gate and prompt building included) to the first non-empty
+  AnswerText, speed is (AnswerText events - 1) / (last - first);
+- direct: a separately constructed `llama_cpp.Llama` on the same model file with the same
+  n_ctx, threads, swa_full and seed, handed the identical prompt tokens (the prompt is
+  rebuilt with the Answerer's own PromptBuilder from the same sources) through
+  `create_completion(..., temperature=0, stop=..., stream=True)`, measured the same way
+  on its non-empty chunks.
+
+Both sides are warmed once on a question that is not measured. KV cache: both see the same
+questions in the same order, so each starts a question holding the previous question's
+prompt and answer. ask's generator keeps the longest common prefix (at least the fixed
+instructions and worked example) and evaluates the rest; llama-cpp-python's own prefix
+reuse in `generate` does the same for the direct side. The reused prefix lengths of both
+sides are recorded per question and must agree.
+
+Quality. A second Assistant indexes the paragraphs of 10 dev articles (fixed seed). 200
+questions drawn from them are asked one by one (no history); 100 questions drawn from the
+other articles, whose documents are not indexed, measure abstention.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import statistics
+import string
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import squad
+
+SEED = 20261122
+OVERHEAD_ARTICLES = 3
+OVERHEAD_QUESTIONS = 12
+QUALITY_ARTICLES = 10
+ANSWERABLE = 200
+UNANSWERABLE = 100
+RECORDS = 30  # per-question records kept in the result, per question set
+TARGET = 0.95
+_MARKER = re.compile(r"\[[^\]]*\]")
+
+
+def run(embedder: Any) -> dict[str, Any]:
+    corpus = squad.load()
+    rng = random.Random(SEED)
+    result: dict[str, Any] = {"seed": SEED, "load_avg_start": _load()}
+    result["overhead"] = _overhead(corpus, embedder, rng)
+    result["load_avg_after_overhead"] = _load()
+    result["quality"] = _quality(corpus, embedder, rng)
+    result["load_avg_end"] = _load()
+    return result
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _article(path: str) -> str:
+    return path.split("/")[0]
+
+
+def _articles(corpus: squad.Corpus) -> list[str]:
+    return list(dict.fromkeys(_article(p) for p in corpus.files))
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# -- part 1: overhead against bare llama.cpp ---------------------------------------------
+
+
+def _overhead(corpus: squad.Corpus, embedder: Any, rng: random.Random) -> dict[str, Any]:
+    from engine.assistant import Assistant
+
+    articles = _articles(corpus)[:OVERHEAD_ARTICLES]
+    files = {p: t for p, t in corpus.files.items() if _article(p) in articles}
+    candidates = [q for q in corpus.questions if q.gold in files]
+    rng.shuffle(candidates)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        squad.write(squad.Corpus(files, ()), folder)
+        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
+            assistant.add_folder(folder)
+            assistant.sync()
+            return _compare(assistant, candidates, len(files))
+
+
+def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) -> dict[str, Any]:
+    from llama_cpp import Llama
+
+    from engine.conversation import context_queries
+
+    generator = assistant.generator
+    answerer = assistant._answering()
+    builder = answerer.builder
+    direct = Llama(
+        str(generator.path),
+        n_ctx=generator.n_ctx,
+        n_threads=generator.threads,
+        n_threads_batch=generator.threads,
+        swa_full=True,
+        seed=generator.seed,
+        verbose=False,
+    )
+    rows: list[dict[str, Any]] = []
+    skipped_by_gate = skipped_no_text = 0
+    warmed = False
+    try:
+        for question in candidates:
+            if len(rows) >= OVERHEAD_QUESTIONS:
+                break
+            # Same retrieval call as ask makes, to build the direct side's prompt up front
+            # (deterministic; checked against ask's own sources below).
+            hits = assistant._retrieve(question.text, context_queries(question.text, ()), None)
+            if not answerer.gate.passes(question.text, hits):
+                skipped_by_gate += 1
+                continue
+            started = time.perf_counter()
+            prompt = builder.build(question.text, hits)
+            build_ms = (time.perf_counter() - started) * 1000
+            direct_first = warmed and len(rows) % 2 == 1
+            if direct_first:
+                direct_side = _direct(direct, prompt)
+                ask_side = _ask(assistant, question.text)
+            else:
+                ask_side = _ask(assistant, question.text)
+                direct_side = _direct(direct, prompt)
+            answer = ask_side.pop("answer")
+            rebuilt = builder.build(question.text, list(answer.sources))
+            if rebuilt.tokens != prompt.tokens or len(prompt.tokens) != (
+                answer.timings.prompt_tokens
+            ):
+                raise RuntimeError(f"prompt tokens differ between the sides for {question.id}")
+            if not warmed:  # the warm-up question: model loads, first prefix evaluation
+                warmed = True
+                continue
+            if not ask_side["text"] or not direct_side["text"]:
+                skipped_no_text += 1  # nothing to time (both sides still ran it)
+                continue
+            rows.append(
+                {
+                    "id": question.id,
+                    "first": "direct" if direct_first else "ask",
+                    "prompt_tokens": len(prompt.tokens),
+                    "build_ms": round(build_ms, 2),
+                    "retrieval_ms": round(answer.timings.retrieval_ms, 2),
+                    "ask_prompt_eval_ms": _round(answer.timings.prompt_eval_ms),
+                    "ask_reused": ask_side.pop("reused"),
+                    **{f"ask_{k}": v for k, v in ask_side.items() if k != "text"},
+                    **{f"direct_{k}": v for k, v in direct_side.items() if k != "text"},
+                    "same_text": ask_side["text"] == direct_side["text"],
+                }
+            )
+            if not rows[-1]["same_text"]:
+                rows[-1]["ask_text"] = ask_side["text"][:160]
+                rows[-1]["direct_text"] = direct_side["text"][:160]
+            print(
+                f"  overhead {len(rows)}/{OVERHEAD_QUESTIONS}: ttft ask "
+                f"{ask_side['ttft_ms']:.0f} ms direct {direct_side['ttft_ms']:.0f} ms, "
+                f"tok/s ask {ask_side['tokens_per_s']} direct {direct_side['tokens_per_s']}",
+                flush=True,
+            )
+    finally:
+        direct.close()
+
+    def med(key: str) -> float | None:
+        return _median([r[key] for r in rows])
+
+    ask_ttft, direct_ttft = med("ask_ttft_ms"), med("direct_ttft_ms")
+    ask_rate, direct_rate = med("ask_tokens_per_s"), med("direct_tokens_per_s")
+    assert ask_ttft and direct_ttft and ask_rate and direct_rate
+    return {
+        "corpus": f"SQuAD v1.1 dev, first {OVERHEAD_ARTICLES} articles ({paragraphs} paragraphs)",
+        "model": generator.model_id,
+        "n_ctx": generator.n_ctx,
+        "threads": generator.threads,
+        "prompt_style": builder.style,
+        "fixed_prefix_tokens": len(builder.fixed_prefix()),
+        "questions": len(rows),
+        "skipped_by_gate": skipped_by_gate,
+        "skipped_no_answer_text": skipped_no_text,
+        "ttft_ms": {"ask_p50": round(ask_ttft, 1), "direct_p50": round(direct_ttft, 1)},
+        "tokens_per_s": {"ask_p50": round(ask_rate, 1), "direct_p50": round(direct_rate, 1)},
+        "ttft_ratio_direct_over_ask": round(direct_ttft / ask_ttft, 3),
+        "tokens_per_s_ratio_ask_over_direct": round(ask_rate / direct_rate, 3),
+        "target": f">= {TARGET} for both ratios",
+        "met": direct_ttft / ask_ttft >= TARGET and ask_rate / direct_rate >= TARGET,
+        "prompt_tokens_p50": med("prompt_tokens"),
+        "prompt_tokens_range": [
+            min(r["prompt_tokens"] for r in rows),
+            max(r["prompt_tokens"] for r in rows),
+        ],
+        "reused_prefix_tokens_p50": {
+            "ask": med("ask_reused"),
+            "direct": med("direct_reused"),
+        },
+        "reuse_equal_all": all(r["ask_reused"] == r["direct_reused"] for r in rows),
+        "ask_breakdown_p50_ms": {
+            "retrieval": _round(med("retrieval_ms"), 2),
+            "prompt_build_timed_separately": _round(med("build_ms"), 2),
+            "prompt_eval_to_first_token": _round(med("ask_prompt_eval_ms")),
+        },
+        "same_answer_text": sum(r["same_text"] for r in rows),
+        "per_question": rows,
+    }
+
+
+def _ask(assistant: Any, question: str) -> dict[str, Any]:
+    from engine.answering import Answer, AnswerText
+
+    first = last = None
+    count = 0
+    pieces: list[str] = []
+    answer = None
+    started = time.perf_counter()
+    for event in assistant.ask(question):
+        if isinstance(event, AnswerText) and event.text:
+            last = time.perf_counter()
+            first = first or last
+            count += 1
+            pieces.append(event.text)
+        elif isinstance(event, Answer):
+            answer = event
+    assert answer is not None
+    if first is None or last is None:
+        return {"ttft_ms": None, "text": "", "reused": None, "answer": answer}
+    return {
+        "ttft_ms": round((first - started) * 1000, 1),
+        "tokens_per_s": round((count - 1) / (last - first), 1) if last > first else None,
+        "chunks": count,
+        "text": "".join(pieces),
+        "reused": assistant.generator.last_reused,
+        "answer": answer,
+    }
+
+
+def _direct(llm: Any, prompt: Any) -> dict[str, Any]:
+    tokens = list(prompt.tokens)
+    cached = llm.input_ids[: llm.n_tokens].tolist()
+    reused = 0
+    for have, want in zip(cached, tokens, strict=False):
+        if have != want:
+            break
+        reused += 1
+    first = last = None
+    count = 0
+    pieces: list[str] = []
+    started = time.perf_counter()
+    stream = llm.create_completion(
+        tokens,
+        max_tokens=prompt.max_tokens,
+        temperature=0.0,
+        stop=list(prompt.stop),
+        stream=True,
+    )
+    for chunk in stream:
+        text = chunk["choices"][0]["text"]
+        if not text:
+            continue
+        last = time.perf_counter()
+        first = first or last
+        count += 1
+        pieces.append(text)
+    if first is None or last is None:
+        return {"ttft_ms": None, "text": "", "reused": reused}
+    return {
+        "ttft_ms": round((first - started) * 1000, 1),
+        "tokens_per_s": round((count - 1) / (last - first), 1) if last > first else None,
+        "chunks": count,
+        "text": "".join(pieces),
+        "reused": reused,
+    }
+
+
+# -- part 2: answer quality ---------------------------------------------------------------
+
+
+def normalize(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation, articles or extra space."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def contains_gold(answer: str, golds: Sequence[str]) -> bool:
+    """Does the answer (citation markers removed) contain a gold answer as whole words?"""
+    text = f" {normalize(_MARKER.sub(' ', answer))} "
+    return any(g and f" {g} " in text for g in (normalize(g) for g in golds))
+
+
+def _quality(corpus: squad.Corpus, embedder: Any, rng: random.Random) -> dict[str, Any]:
+    from engine.assistant import Assistant
+
+    articles = _articles(corpus)
+    indexed = sorted(rng.sample(articles, QUALITY_ARTICLES), key=articles.index)
+    files = {p: t for p, t in corpus.files.items() if _article(p) in indexed}
+    answerable = rng.sample([q for q in corpus.questions if q.gold in files], ANSWERABLE)
+    outside = [q for q in corpus.questions if _article(q.gold) not in indexed]
+    unanswerable = rng.sample(outside, UNANSWERABLE)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "docs"
+        squad.write(squad.Corpus(files, ()), folder)
+        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
+            assistant.add_folder(folder)
+            started = time.perf_counter()
+            assistant.sync()
+            index_s = time.perf_counter() - started
+            chunks = assistant.status().chunks
+            assistant.preload()
+            inside = _ask_all(assistant, folder, answerable, "answerable")
+            not_indexed = _ask_all(assistant, folder, unanswerable, "not indexed")
+    return {
+        "indexed_articles": indexed,
+        "paragraphs": len(files),
+        "chunks": chunks,
+        "index_s": round(index_s, 1),
+        "answerable": _answerable_summary(inside),
+        "not_indexed": _unanswerable_summary(not_indexed),
+    }
+
+
+def _ask_all(
+    assistant: Any, folder: Path, questions: list[squad.Question], label: str
+) -> list[dict[str, Any]]:
+    from engine.answering import Answer
+
+    records = []
+    started = time.perf_counter()
+    for i, question in enumerate(questions, 1):
+        began = time.perf_counter()
+        answer = next(e for e in assistant.ask(question.text) if isinstance(e, Answer))
+        seconds = time.perf_counter() - began
+        cited = [str(Path(c.path).relative_to(folder)) for c in answer.citations]
+        shown = [str(Path(h.path).relative_to(folder)) for h in answer.sources]
+        records.append(
+            {
+                "question": question.text,
+                "gold": list(question.answers),
+                "gold_file": question.gold,
+                "answer": answer.text,
+                "cited": cited,
+                "abstained": answer.abstained,
+                "abstain_reason": answer.abstain_reason,
+                "attributed": answer.citations_attributed,
+                "contains_gold": not answer.abstained
+                and contains_gold(answer.text, question.answers),
+                "gold_cited": question.gold in cited,
+                "gold_in_prompt": question.gold in shown[: answer.prompt_sources],
+                "gold_retrieved": question.gold in shown,
+                "seconds": round(seconds, 2),
+                "generated_tokens": answer.timings.generated_tokens,
+                "prompt_tokens": answer.timings.prompt_tokens,
+            }
+        )
+        if i % 20 == 0 or i == len(questions):
+            done = records
+            print(
+                f"  {label} {i}/{len(questions)}: "
+                f"gold in answer {sum(r['contains_gold'] for r in done)}, "
+                f"abstained {sum(r['abstained'] for r in done)}, "
+                f"{time.perf_counter() - started:.0f} s",
+                flush=True,
+            )
+    return records
+
+
+def _share(records: list[dict[str, Any]], key: str) -> float:
+    return round(sum(bool(r[key]) for r in records) / max(len(records), 1), 4)
+
+
+def _reasons(records: list[dict[str, Any]]) -> dict[str, float]:
+    counts = Counter(r["abstain_reason"] for r in records if r["abstained"])
+    n = max(len(records), 1)
+    return {
+        "no relevant passage (gate)": round(counts["no relevant passage"] / n, 4),
+        "not in the sources (model)": round(counts["not in the sources"] / n, 4),
+    }
+
+
+def _answerable_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = [r for r in records if not r["abstained"]]
+    with_citation = [r for r in records if r["cited"]]
+    generated = [r for r in answered if r["prompt_tokens"]]
+    in_prompt = [r for r in answered if r["gold_in_prompt"]]
+    return {
+        "questions": len(records),
+        "contains_gold_answer": _share(records, "contains_gold"),
+        "cites_gold_paragraph": _share(records, "gold_cited"),
+        "any_citation": _share(records, "cited"),
+        "citations_attributed_by_docent": _share(records, "attributed"),
+        "citations_attributed_share_of_cited": _share(with_citation, "attributed"),
+        "abstained": _share(records, "abstained"),
+        "abstained_by_reason": _reasons(records),
+        "gold_paragraph_in_prompt": _share(records, "gold_in_prompt"),
+        "contains_gold_when_answered": _share(answered, "contains_gold"),
+        "contains_gold_when_answered_and_gold_in_prompt": _share(in_prompt, "contains_gold"),
+        "seconds_per_answer_p50": _round(_median([r["seconds"] for r in records]), 2),
+        "seconds_per_answer_mean": round(statistics.fmean(r["seconds"] for r in records), 2),
+        "generated_tokens_p50": _median([r["generated_tokens"] for r in generated]),
+        "prompt_tokens_p50": _median([r["prompt_tokens"] for r in generated]),
+        "records": records[:RECORDS],
+    }
+
+
+def _unanswerable_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
+    answered = [r for r in records if not r["abstained"]]
+    return {
+        "questions": len(records),
+        "abstained": _share(records, "abstained"),
+        "abstained_by_reason": _reasons(records),
+        "answered_anyway": round(len(answered) / max(len(records), 1), 4),
+        "answered_anyway_with_citation": round(
+            sum(bool(r["cited"]) for r in answered) / max(len(records), 1), 4
+        ),
+        "answered_anyway_containing_gold": round(
+            sum(r["contains_gold"] for r in answered) / max(len(records), 1), 4
+        ),
+        "seconds_per_answer_p50": _round(_median([r["seconds"] for r in records]), 2),
+        "records": records[:RECORDS],
+    }
