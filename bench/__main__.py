@@ -18,6 +18,7 @@ BENCHMARKS = (
     "query_latency",
     "retrieval_quality",
     "relevance",
+    "follow_ups",
     "answers",
 )
 

@@ -23,7 +23,10 @@ _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:[,;]|-|–)\s*\d{1,3})*)\s*\]")
 _NUMBER = re.compile(r"\d{1,3}")
 _RANGE = re.compile(r"^\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*$")
 MAX_RANGE = 20
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+# A sentence ends at . ! ? before whitespace or the end, or at a line break; not after an
+# initial ("Michael E. Mann") or a common abbreviation, and never inside "0.3".
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n")
+_NOT_AN_END = re.compile(r"(?:(?:^|\s)[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Prof|vs|etc|e\.g|i\.e|No|Fig))$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 MIN_SUPPORT = 0.6  # share of a sentence's weighted words its source must contain
 
@@ -115,9 +118,7 @@ def attribute(answer: str, sources: Sequence[SearchHit], question: str = "") -> 
     asked = word_stems(question)
     out: list[str] = []
     position = 0
-    for match in _SENTENCE.finditer(answer):
-        sentence = match.group(0)
-        end = match.end()
+    for sentence, end in _sentences(answer):
         out.append(answer[position:end])
         position = end
         best = _best_source(sentence, source_words, asked)
@@ -128,6 +129,21 @@ def attribute(answer: str, sources: Sequence[SearchHit], question: str = "") -> 
             out[-1] = f"{stripped} [{best}]{body[len(stripped) :]}{trail}"
     out.append(answer[position:])
     return "".join(out)
+
+
+def _sentences(text: str) -> list[tuple[str, int]]:
+    """(sentence, end offset) pairs covering `text`."""
+    found: list[tuple[str, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.group(0) != "\n" and _NOT_AN_END.search(text, 0, match.start()):
+            continue
+        if text[start : match.end()].strip():
+            found.append((text[start : match.end()], match.end()))
+        start = match.end()
+    if text[start:].strip():
+        found.append((text[start:], len(text)))
+    return found
 
 
 def _best_source(sentence: str, source_words: list[set[str]], asked: set[str]) -> int | None:

@@ -39,7 +39,7 @@ EXAMPLE_SOURCES = (
 )
 EXAMPLE_QUESTION = "When does the garden open on Saturdays?"
 EXAMPLE_ANSWER = "On Saturdays the garden opens at 9 am [2]."
-COMPLETION_STOPS = ("\nQuestion:", "\nSources:", "\n\n")
+COMPLETION_STOPS = ("\nQuestion:", "\nAnswer:", "\nSources:", "\n\n")
 
 QUESTION_SHARE = 4  # a question may use at most 1/4 of the prompt budget
 HISTORY_QUESTION_TOKENS = 64

@@ -93,3 +93,13 @@ def test_a_looping_answer_is_detected_and_cut_to_one_copy() -> None:
     assert cut_repetition(loop) == "Fees are due monthly [1]."
     ok = "Members pay 35 euros a month [1]. Students pay 20 euros a month [1]."
     assert not repeats_itself(ok)
+
+
+def test_attribution_leaves_decimals_and_initials_whole() -> None:
+    sources = [
+        hit("/docs/climate.md", "Temperatures increased by 0.3 to 0.6 °C, wrote Michael E. Mann."),
+        hit("/docs/other.md", "Nothing to see."),
+    ]
+    answer = "It increased by 0.3 to 0.6 °C. Michael E. Mann wrote it."
+    marked = attribute(answer, sources, question="How much did it warm?")
+    assert marked == "It increased by 0.3 to 0.6 °C [1]. Michael E. Mann wrote it [1]."
