@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import PurePath
 from typing import Literal
@@ -138,7 +138,7 @@ class PromptBuilder:
             fits = room - overhead
             if fits >= MIN_CUT_SOURCE_TOKENS:
                 text, _ = self._clip(hit.text, fits)
-                chosen.append(_with_text(hit, text))
+                chosen.append(replace(hit, text=text))
                 cut = True
             break
 
@@ -262,9 +262,3 @@ class PromptBuilder:
             return text, False
         # Leave room for the ellipsis so the cut text still fits in `limit`.
         return self.generator.detokenize(tokens[: max(1, limit - 2)]).rstrip() + " …", True
-
-
-def _with_text(hit: SearchHit, text: str) -> SearchHit:
-    from dataclasses import replace
-
-    return replace(hit, text=text)
