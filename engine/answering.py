@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.adapters.library import AdapterChoice
 from engine.citations import Citation, attribute, resolve_citations
 from engine.conversation import Turn
 from engine.generation import Generator, Segment
@@ -99,6 +100,7 @@ class Answer:
     cancelled: bool = False
     stopped_repeating: bool = False  # the model looped; the repeat was cut off
     model: str | None = None  # None when the model was not called
+    voice: tuple[AdapterChoice, ...] = ()  # the adapters (and strengths) it was asked with
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -116,6 +118,7 @@ class Answer:
             "cancelled": self.cancelled,
             "stopped_repeating": self.stopped_repeating,
             "model": self.model,
+            "voice": [choice.to_dict() for choice in self.voice],
             "timings": self.timings.to_dict(),
         }
 

@@ -7,16 +7,18 @@ Assistant is fast; `close()` saves what is pending.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.answering import Answerer, AskEvent, RelevanceGate
-from engine.conversation import Turn, context_queries
+from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
+from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
+from engine.conversation import Conversation, Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
-from engine.errors import DocentError, UserInputError
+from engine.errors import AdapterError, DocentError, UserInputError
 from engine.generation import LlamaGenerator
 from engine.indexer import Indexer, SyncReport
 from engine.jobs import CancelToken, ProgressCallback
@@ -96,6 +98,7 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._watcher: FolderWatcher | None = None
         self._lock = threading.Lock()
+        self.adapter_library = AdapterLibrary(self.paths.adapters_dir)
 
     # -- lazily built parts --------------------------------------------------------------
 
@@ -292,18 +295,83 @@ class Assistant:
         history: Sequence[Turn] = (),
         scope: str | Path | None = None,
         cancel: CancelToken | None = None,
+        voice: Sequence[AdapterChoice] = (),
     ) -> Iterator[AskEvent]:
         """Answer from the indexed folders: SourcesFound, then AnswerText pieces, then Answer.
 
         `history` holds the conversation's earlier turns: follow-ups are retrieved with
         them in mind and the model sees the last few. `scope` limits retrieval to a folder.
+        `voice` is the adapter set to answer in (empty: the bare model); a bad adapter
+        raises AdapterError before anything else happens.
         """
         if not question.strip():
             raise UserInputError("the question is empty")
         scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
+        chosen = self.use_voice(voice)
         answerer = self._answering()
         context = context_queries(question, history)
-        yield from answerer.ask(question, history, context, scope_text, cancel)
+        for event in answerer.ask(question, history, context, scope_text, cancel):
+            if isinstance(event, Answer):
+                event = dataclasses.replace(event, voice=chosen)
+            yield event
+
+    def ask_in(
+        self, conversation: Conversation, question: str, cancel: CancelToken | None = None
+    ) -> Iterator[AskEvent]:
+        """`ask` within a conversation: its turns, scope and voice; the turn is kept after."""
+        for event in self.ask(
+            question, conversation.turns, conversation.scope, cancel, conversation.voice
+        ):
+            if isinstance(event, Answer) and not event.cancelled:
+                conversation.turns.append(Turn(question, event.text))
+            yield event
+
+    # -- style adapters ------------------------------------------------------------------
+
+    def adapters(self) -> list[LibraryEntry]:
+        """The adapter library, each entry checked against the current model."""
+        return self.adapter_library.entries(self.generator.header)
+
+    def add_adapter(
+        self,
+        path: str | Path,
+        name: str | None = None,
+        replace: bool = False,
+        any_model: bool = False,
+    ) -> LibraryEntry:
+        """Check an adapter file and copy it into the library (refused if it does not
+        fit the current model, unless `any_model`)."""
+        model = self.generator.header
+        entry = self.adapter_library.add(
+            path, name, replace=replace, model=None if any_model else model
+        )
+        return self.adapter_library.entry(entry.name, model)
+
+    def remove_adapter(self, name: str) -> None:
+        """Delete an adapter from the library (and stop applying it, if it was)."""
+        path = self.adapter_library.path_for(name)
+        generator = self._generator
+        if generator is not None and any(a.path == path for a in generator.adapters):
+            generator.set_adapters([a for a in generator.adapters if a.path != path])
+        self.adapter_library.remove(name)
+
+    def use_voice(self, voice: Sequence[AdapterChoice]) -> tuple[AdapterChoice, ...]:
+        """Apply an adapter set now (no model reload); AdapterError leaves it unchanged."""
+        chosen = tuple(voice)
+        names = [choice.name for choice in chosen]
+        for name in names:
+            if names.count(name) > 1:
+                raise UserInputError(f"adapter {name!r} is chosen twice")
+        generator = self.generator
+        active = []
+        for choice in chosen:
+            info = self.adapter_library.info(choice.name)
+            reason = misfit(info, generator.header)
+            if reason is not None:
+                raise AdapterError(f"adapter {choice.name!r} ({info.path}): {reason}")
+            active.append(ActiveAdapter(info.path, choice.scale, choice.name))
+        generator.set_adapters(active)
+        return chosen
 
     def _retrieve(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
         _, retriever = self._parts()

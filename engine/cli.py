@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine.errors import (
+    AdapterError,
     DocentError,
     EmbedderMismatchError,
     ModelFileError,
@@ -66,12 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="a conversation about your documents")
     _answer_options(chat)
+
+    from engine import cli_adapters
+
+    cli_adapters.add_commands(commands)
     return parser
 
 
 def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folder", metavar="PATH", help="only use passages under this path")
     parser.add_argument("--model", metavar="FILE.gguf", help="answer with this GGUF model")
+    from engine import cli_adapters
+
+    cli_adapters.add_voice_options(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _run(args)
-    except (UserInputError, EmbedderMismatchError, ModelFileError, ModelNotFoundError) as exc:
+    except (
+        UserInputError,
+        EmbedderMismatchError,
+        ModelFileError,
+        ModelNotFoundError,
+        AdapterError,
+    ) as exc:
         print(f"docent: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except DocentError as exc:
@@ -119,14 +133,18 @@ def _run(args: argparse.Namespace) -> int:
             return _status(assistant, args.json)
         if args.command == "search":
             return _search(assistant, args)
-        if args.command == "ask":
+        if args.command in ("ask", "chat"):
             from engine import cli_answers
+            from engine.cli_adapters import voice_from_args
 
-            return cli_answers.ask(assistant, args.question, args.folder, args.json)
-        if args.command == "chat":
-            from engine import cli_answers
+            voice = voice_from_args(args)
+            if args.command == "ask":
+                return cli_answers.ask(assistant, args.question, args.folder, args.json, voice)
+            return cli_answers.chat(assistant, args.folder, voice=voice)
+        if args.command == "adapters":
+            from engine import cli_adapters
 
-            return cli_answers.chat(assistant, args.folder)
+            return cli_adapters.run(assistant, args)
     raise AssertionError(args.command)
 
 

@@ -6,19 +6,26 @@ file and page. Ctrl-C stops an answer (in chat, the conversation goes on).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from engine.adapters import AdapterChoice
 from engine.answering import Answer, AnswerText, SourcesFound
-from engine.conversation import Turn
+from engine.cli_adapters import describe_voice, parse_voice
+from engine.conversation import Conversation
 from engine.errors import DocentError, UserInputError
 from engine.jobs import CancelToken
 
 CHAT_HELP = """commands:
   /new        start a new conversation (forget earlier turns)
   /sources    show every passage behind the last answer
+  /voice NAME [STRENGTH] [NAME [STRENGTH]]...
+              answer in these adapters' style from now on (strength 0 to 2)
+  /voice none back to the bare model;  /voice alone shows the current voice
+  /adapters   list the adapters you can choose
   /help       this list
   /quit       leave (Ctrl-D does too)"""
 
@@ -34,28 +41,44 @@ def check_ready(assistant: Any, folder: str | None) -> None:
         raise UserInputError(f"{folder} does not exist")
 
 
-def ask(assistant: Any, question: str, folder: str | None, as_json: bool) -> int:
+def ask(
+    assistant: Any,
+    question: str,
+    folder: str | None,
+    as_json: bool,
+    voice: tuple[AdapterChoice, ...] = (),
+) -> int:
     from engine.cli import EXIT_INTERRUPTED, _cancel_on_sigint
 
     check_ready(assistant, folder)
+    assistant.use_voice(voice)  # a bad adapter is refused before any searching
+    conversation = Conversation(scope=folder, voice=voice)
     cancel = CancelToken()
     with _cancel_on_sigint(cancel):
         answer = answer_in_terminal(
-            assistant, question, (), folder, cancel, None if as_json else sys.stdout
+            assistant, question, conversation, cancel, None if as_json else sys.stdout
         )
     if as_json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     return EXIT_INTERRUPTED if answer.cancelled else 0
 
 
-def chat(assistant: Any, folder: str | None, stream_in: TextIO = sys.stdin) -> int:
+def chat(
+    assistant: Any,
+    folder: str | None,
+    stream_in: TextIO = sys.stdin,
+    voice: tuple[AdapterChoice, ...] = (),
+) -> int:
     from engine.cli import _cancel_on_sigint
 
     check_ready(assistant, folder)
-    history: list[Turn] = []
+    assistant.use_voice(voice)
+    conversation = Conversation(scope=folder, voice=voice)
     last: Answer | None = None
     interactive = stream_in.isatty()
     print("Docent chat: ask about your documents; /help lists commands.", flush=True)
+    if voice:
+        print(f"(voice: {describe_voice(voice)})", flush=True)
     while True:
         if interactive:
             try:
@@ -77,8 +100,16 @@ def chat(assistant: Any, folder: str | None, stream_in: TextIO = sys.stdin) -> i
             print(CHAT_HELP)
             continue
         if text == "/new":
-            history.clear()
+            conversation.clear()
             print("(new conversation)")
+            continue
+        if text == "/voice" or text.startswith("/voice "):
+            switch_voice(assistant, conversation, text.split()[1:])
+            continue
+        if text == "/adapters":
+            from engine.cli_adapters import run as adapters_command
+
+            adapters_command(assistant, argparse.Namespace(adapters_command="list", json=False))
             continue
         if text == "/sources":
             if last is None:
@@ -93,25 +124,38 @@ def chat(assistant: Any, folder: str | None, stream_in: TextIO = sys.stdin) -> i
         print("docent> ", end="", flush=True)
         try:
             with _cancel_on_sigint(cancel):
-                last = answer_in_terminal(assistant, text, history, folder, cancel, sys.stdout)
+                last = answer_in_terminal(assistant, text, conversation, cancel, sys.stdout)
         except DocentError as exc:  # a bad question or model error: say so, keep chatting
             print(f"\ndocent: {exc}", file=sys.stderr, flush=True)
             continue
-        if not last.cancelled:
-            history.append(Turn(text, last.text))
+
+
+def switch_voice(assistant: Any, conversation: Conversation, words: list[str]) -> None:
+    """`/voice ...`: show or change the conversation's voice; a refusal keeps the old one."""
+    if not words:
+        print(f"(voice: {describe_voice(conversation.voice)})")
+        return
+    try:
+        voice = parse_voice(words)
+        assistant.use_voice(voice)
+    except DocentError as exc:
+        print(f"docent: {exc}", file=sys.stderr, flush=True)
+        print(f"(voice stays: {describe_voice(conversation.voice)})", flush=True)
+        return
+    conversation.voice = voice
+    print(f"(voice: {describe_voice(voice)})", flush=True)
 
 
 def answer_in_terminal(
     assistant: Any,
     question: str,
-    history: Any,
-    folder: str | None,
+    conversation: Conversation,
     cancel: CancelToken,
     out: TextIO | None,
 ) -> Answer:
     """Run one question; stream it to `out` (None: silently) and return the Answer."""
     final: Answer | None = None
-    for event in assistant.ask(question, history=history, scope=folder, cancel=cancel):
+    for event in assistant.ask_in(conversation, question, cancel=cancel):
         if isinstance(event, AnswerText) and out is not None:
             out.write(event.text)
             out.flush()

@@ -10,7 +10,9 @@ own words. The cost is one more query vector and one more keyword search (a few 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from engine.adapters.library import AdapterChoice
 
 CONTEXT_TURNS = 1  # earlier questions joined into the context query
 
@@ -21,6 +23,23 @@ class Turn:
 
     question: str
     answer: str
+
+
+@dataclass(slots=True)
+class Conversation:
+    """One chat's state: its turns, the folder it keeps to, and its voice.
+
+    The voice (an adapter set with strengths; empty for the bare model) belongs to the
+    conversation, not to the process: every answer in it is given in that voice.
+    """
+
+    turns: list[Turn] = field(default_factory=list)
+    scope: str | None = None
+    voice: tuple[AdapterChoice, ...] = ()
+
+    def clear(self) -> None:
+        """Start over (scope and voice stay)."""
+        self.turns.clear()
 
 
 def context_queries(question: str, history: Sequence[Turn]) -> list[str]:

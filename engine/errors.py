@@ -47,3 +47,8 @@ class ModelFileError(DocentError):
 
 class GenerationError(DocentError):
     """The language model failed while loading or answering."""
+
+
+class AdapterError(DocentError):
+    """A LoRA adapter that cannot be used: unreadable, not an adapter, or made for another
+    model. Refused before llama.cpp sees it; the active adapters stay as they were."""

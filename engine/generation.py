@@ -5,24 +5,28 @@ arrive as token segments: Docent's own scaffolding may contain the model's contr
 tokens, document text never does (a PDF that says "<end_of_turn>" stays plain text).
 The prompt is evaluated in slices with a cancel check between them and whatever prefix
 is already in the KV cache (the fixed instructions) is reused, not recomputed.
+
+LoRA adapters switch at run time without reloading the model; the KV cache is never
+reused across adapter sets (each set keeps its own copy, see kv_snapshots).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from engine.adapters.runtime import ActiveAdapter, LoadedAdapters, set_key
 from engine.errors import GenerationError
 from engine.gguf_file import GgufFile
 from engine.jobs import CancelToken
+from engine.kv_snapshots import KvSnapshots
 from engine.models import check_model
+from engine.native_stderr import native_stderr_silenced
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -115,6 +119,9 @@ class LlamaGenerator:
         self.seed = seed
         self._llm: Llama | None = None
         self.last_reused = 0  # prompt tokens the last evaluation found in the KV cache
+        self._adapters = LoadedAdapters(self.header)
+        self._snapshots = KvSnapshots()
+        self.last_restored = 0  # tokens the last adapter switch found in its set's cache
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -151,7 +158,7 @@ class LlamaGenerator:
 
         log.info("loading %s (n_ctx %d, %d threads)", self.path, self._n_ctx, self.threads)
         try:
-            with _native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+            with native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
                 return Llama(
                     str(self.path),
                     n_ctx=self._n_ctx,
@@ -167,6 +174,39 @@ class LlamaGenerator:
             raise GenerationError(
                 f"{self.path}: llama.cpp could not load this model ({exc})"
             ) from exc
+
+    @property
+    def adapters(self) -> tuple[ActiveAdapter, ...]:
+        """The adapters applied to every evaluation now (scale 0 ones are left out)."""
+        return self._adapters.active
+
+    def set_adapters(self, adapters: Sequence[ActiveAdapter]) -> None:
+        """Apply exactly `adapters` from the next evaluation on, without reloading.
+
+        Each file is checked against this model first; on AdapterError nothing changes.
+        The KV cache computed under the previous set is set aside (never reused under
+        this one) and this set's own earlier cache, if any, comes back.
+        """
+        wanted = tuple(a for a in adapters if a.scale != 0.0)
+        if not wanted and not self._adapters.active:
+            return  # already bare (the model need not even be loaded)
+        with self._run_lock:
+            llm = self.llama
+            key = set_key(wanted)
+            if key == self._adapters.active_key:
+                self._adapters.active = wanted  # same files and scales, maybe new names
+                return
+            handles = self._adapters.prepare(llm, wanted)
+            self._snapshots.save(self._adapters.active_key, llm)
+            if not _truncate_cache(llm, 0):
+                llm.reset()
+            self._adapters.activate(llm, wanted, handles)
+            self.last_restored = self._snapshots.restore(key, llm)
+            log.info(
+                "adapters now: %s (%d cached tokens back)",
+                ", ".join(f"{a.label}x{a.scale:g}" for a in wanted) or "none",
+                self.last_restored,
+            )
 
     def tokenize(self, segments: Sequence[Segment], bos: bool = False) -> list[int]:
         llm = self.llama
@@ -259,29 +299,10 @@ class LlamaGenerator:
     def close(self) -> None:
         with self._load_lock:
             if self._llm is not None:
+                self._adapters.release(self._llm)  # adapters go before their model
+                self._snapshots.clear()
                 self._llm.close()
                 self._llm = None
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced(silence: bool) -> Iterator[None]:
-    """Hide what llama.cpp's C code prints on stderr while loading (even with verbose off)."""
-    if not silence:
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _truncate_cache(llm: Any, keep: int) -> bool:

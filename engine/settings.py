@@ -44,6 +44,10 @@ class Paths:
         return self.data_dir / "models"
 
     @property
+    def adapters_dir(self) -> Path:
+        return self.data_dir / "adapters"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "docent.log"
 
