@@ -20,6 +20,7 @@ BENCHMARKS = (
     "relevance",
     "follow_ups",
     "answers",
+    "adapters",
 )
 
 

@@ -28,6 +28,7 @@ def write_markdown() -> Path:
         ("relevance", _relevance),
         ("follow_ups", _follow_ups),
         ("answers", _answers),
+        ("adapters", _adapters),
     ):
         if name in results:
             parts.append(render(results[name]))
@@ -336,4 +337,46 @@ s), median {a["generated_tokens_p50"]} generated tokens.
 anyway {n["answered_anyway"]} ({n["answered_anyway_with_citation"]} with a citation).
 
 Load average (1, 5, 15 min) at start {r["load_avg_start"]}, at end {r["load_avg_end"]}.
+{_when(r)}"""
+
+
+def _adapters(r: dict[str, Any]) -> str:
+    sw, rl, sp, ad = r["switch"], r["reload"], r["speed"], r["adapter"]
+    warm, reload = sw["warm_switch"], rl["reload"]
+    gen, prompt = sp["generation_tokens_per_s"], sp["prompt_tokens_per_s"]
+    return f"""## Style adapters
+
+Two adapters like a usual PEFT style adapter (rank {ad["rank"]}, alpha {ad["alpha"]:g}, on
+{", ".join(ad["targets"])} in all {ad["layers"]} layers; {ad["file_mb"]} MB each, f32) on
+{r["model"]} (n_ctx {r["n_ctx"]}, {r["threads"]} threads), one process, a
+{r["prompt_tokens"]}-token prompt in the KV cache. A switch is `set_adapters` from one to
+the other: file checks (cached by file identity), loading the incoming adapter, copying the
+outgoing set's KV cache aside and restoring the incoming set's, freeing the outgoing
+adapter. A reload is what a program without runtime switching does: free the model,
+construct it again with the same parameters, load and set the other adapter (model file
+warm in the page cache).
+
+| | p50 | p95 | max | n |
+| --- | --- | --- | --- | --- |
+| switch | {warm["p50_ms"]} ms | {warm["p95_ms"]} ms | {warm["max_ms"]} ms | {warm["n"]} |
+| reload | {reload["p50_ms"]} ms | {reload["p95_ms"]} ms | {reload["max_ms"]} ms | {reload["n"]} |
+
+Switch / reload: **{r["switch_over_reload"]}** (target {r["target"]}; met: **{r["met"]}**).
+The first switch in the process, which also reads and checks both files, took
+{sw["first_switch_ms"]} ms. Time to first token of the same question right after: a
+reload {rl["ttft_after_reload_ms"]} ms, a switch to a set never used before
+{sw["ttft_after_switch_to_new_set_ms"]} ms (both evaluate the whole prompt), a switch back
+to a set whose cache was kept {sw["ttft_after_switch_back_ms"]} ms ({sw["restored_tokens_p50"]:g}
+tokens restored).
+
+Speed with adapters applied in the graph ({sp["rounds"]} rounds, order rotated, medians):
+
+| active adapters | generation | ratio to none | prompt evaluation | ratio to none |
+| --- | --- | --- | --- | --- |
+| none | {gen["none"]} tok/s | 1 | {prompt["none"]} tok/s | 1 |
+| one | {gen["one"]} tok/s | {sp["generation_ratio_one_over_none"]} | {prompt["one"]} tok/s | \
+{sp["prompt_ratio_one_over_none"]} |
+| two | {gen["two"]} tok/s | {sp["generation_ratio_two_over_none"]} | {prompt["two"]} tok/s | \
+{sp["prompt_ratio_two_over_none"]} |
+
 {_when(r)}"""

@@ -41,7 +41,7 @@ class KvSnapshots:
 
     @property
     def bytes_held(self) -> int:
-        return sum(s.size for s in self._saved.values())
+        return sum(len(s.data) for s in self._saved.values())
 
     def __len__(self) -> int:
         return len(self._saved)
@@ -50,9 +50,13 @@ class KvSnapshots:
         """Copy the cache's tokens and state aside under `key` (replacing an older copy)."""
         import llama_cpp
 
-        self._saved.pop(key, None)
         count = llm.n_tokens
+        earlier = self._saved.pop(key, None)
         if count <= 0 or self.budget <= 0:
+            return
+        tokens = llm.input_ids[:count].tolist()
+        if earlier is not None and earlier.tokens == tokens:
+            self._saved[key] = earlier  # restored and not extended since: the same state
             return
         ctx = llm._ctx.ctx
         size = llama_cpp.llama_state_seq_get_size(ctx, SEQUENCE)
@@ -61,13 +65,17 @@ class KvSnapshots:
             if keep == 0 or not llm._ctx.kv_cache_seq_rm(-1, keep, -1):
                 return
             llm.n_tokens = count = keep
+            tokens = tokens[:keep]
             size = llama_cpp.llama_state_seq_get_size(ctx, SEQUENCE)
-        buffer = (ctypes.c_uint8 * size)()
+        if earlier is not None and len(earlier.data) >= size:
+            buffer = earlier.data  # reuse: no new allocation to fault in
+        else:
+            buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, SEQUENCE)
         if written == 0:
             log.warning("could not copy the KV cache aside; it will be recomputed")
             return
-        self._saved[key] = _Snapshot(llm.input_ids[:count].tolist(), buffer, written)
+        self._saved[key] = _Snapshot(tokens, buffer, written)
         while self.bytes_held > self.budget and len(self._saved) > 1:
             self._saved.popitem(last=False)
 

@@ -295,3 +295,46 @@ def test_chat_keeps_the_conversation(sample_home):
     first = next(line for line in listed.splitlines() if "[1]" in line)
     assert "equipment.md" in first
     assert "(new conversation)" in result.stdout
+
+
+def test_adapters_library_and_switching_voice_in_chat(sample_home, model_path, tmp_path):
+    from engine.gguf_file import read_gguf
+    from tests.lora_files import write_adapter
+
+    model = read_gguf(model_path)
+    strong = write_adapter(tmp_path / "strong.gguf", model, seed=1)
+    wider = write_adapter(tmp_path / "wider.gguf", model, widen=64)
+    added = docent(sample_home, "adapters", "add", str(strong))
+    assert "added strong: gemma3, rank 8" in added.stdout
+    for bad, message in ((model_path, "a whole model"), (wider, "another gemma3 model")):
+        refused = docent(sample_home, "adapters", "add", str(bad), check=False)
+        assert refused.returncode == 2 and message in refused.stderr
+    docent(sample_home, "adapters", "add", str(wider), "--name", "other", "--any-model")
+    listed = {
+        e["name"]: e for e in json.loads(docent(sample_home, "adapters", "list", "--json").stdout)
+    }
+    assert listed["strong"]["fits_model"] and listed["strong"]["rank"] == 8
+    assert not listed["other"]["fits_model"] and "640 -> 1088" in listed["other"]["problem"]
+
+    question = "How much does membership cost per month?"
+    script = (  # /new before each question: the same prompt, only the voice differs
+        f"{question}\n/voice strong 2\n/new\n{question}\n/voice other\n/voice\n"
+        f"/voice none\n/new\n{question}\n/quit\n"
+    )
+    result = docent(sample_home, "chat", stdin=script)
+    answers = [part.split("\nyou> ")[0] for part in result.stdout.split("docent> ")[1:]]
+    assert len(answers) == 3
+    assert answers[0] == answers[2] and answers[1] != answers[0]
+    assert "35 euros" in answers[0]
+    assert "(voice: strong x2)" in result.stdout
+    assert "another gemma3 model" in result.stderr and "(voice stays: strong x2)" in result.stdout
+
+    voiced = json.loads(
+        docent(sample_home, "ask", question, "--adapter", "strong", "--scale", "2", "--json").stdout
+    )
+    assert voiced["voice"] == [{"name": "strong", "scale": 2.0}] and voiced["model"]
+    missing = docent(sample_home, "ask", question, "--adapter", "nope", check=False)
+    assert missing.returncode == 2 and "no adapter named 'nope'" in missing.stderr
+
+    docent(sample_home, "adapters", "remove", "strong")
+    assert "strong" not in docent(sample_home, "adapters", "list").stdout

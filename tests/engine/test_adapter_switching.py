@@ -12,7 +12,7 @@ from engine.answering import Answer
 from engine.assistant import Assistant
 from engine.conversation import Conversation
 from engine.errors import AdapterError, UserInputError
-from engine.generation import LlamaGenerator, Segment
+from engine.generation import LlamaGenerator, Segment, _truncate_cache
 from tests.conftest import SAMPLE_DOCS
 from tests.lora_files import write_adapter
 
@@ -224,3 +224,26 @@ def test_removing_an_active_adapter_stops_applying_it(assistant, generator, file
     assistant.remove_adapter("temporary")
     assert generator.adapters == ()
     assert "temporary" not in assistant.adapter_library.names()
+
+
+def test_a_small_cache_budget_keeps_a_prefix_that_is_exact(model, files):
+    saved_budget = model._snapshots.budget
+    model._snapshots.budget = 20 * 18 * 1024  # about 20 tokens of this model's KV
+    text = PROMPT + " people speak many languages and the streets are old. In the evening"
+    tokens = model.tokenize([Segment(text)], bos=True)
+    try:
+        use(model, (files["b"], 0.9))
+        complete(model, text)
+        use(model)
+        use(model, (files["b"], 0.9))
+        kept = model.last_restored
+        assert 0 < kept < 20
+        after_restore = complete(model, text)
+        # Computed again as the first time (one batch), cut to the same prefix, then
+        # continued as after the restore: the same answer, so the copy was exact.
+        model.llama.reset()
+        model.prepare(tokens[:-1])
+        assert _truncate_cache(model.llama, kept)
+        assert complete(model, text) == after_restore
+    finally:
+        model._snapshots.budget = saved_budget

@@ -193,3 +193,29 @@ def test_chat_voice_words():
     assert parse_voice(["none"]) == ()
     with pytest.raises(UserInputError, match="must follow an adapter name"):
         parse_voice(["0.5"])
+
+
+def test_the_writer_makes_adapters_the_checks_accept(tmp_path, model):
+    from engine.adapters.writer import write_lora
+
+    rng = np.random.default_rng(0)
+    weights = {}
+    for layer in (0, 5):
+        name = f"blk.{layer}.attn_output.weight"
+        size_in, size_out = model.tensors[name].shape
+        weights[name] = (rng.standard_normal((4, size_in)), rng.standard_normal((size_out, 4)))
+    path = write_lora(
+        tmp_path / "w.gguf", "gemma3", 8.0, weights, {"docent.note": "x", "docent.steps": 3}, "W"
+    )
+    info = check_adapter(path, model)
+    assert (info.rank, info.alpha, info.targets, info.layers) == (4, 8.0, ("attn_output",), 2)
+    assert info.title == "W" and info.extra == {"docent.note": "x", "docent.steps": 3}
+    assert [p.name for p in tmp_path.iterdir()] == ["w.gguf"]
+    with pytest.raises(ValueError, match="not a LoRA pair"):
+        write_lora(
+            tmp_path / "bad.gguf",
+            "gemma3",
+            8.0,
+            {"blk.0.attn_q.weight": (np.zeros((4, 640)), np.zeros((1024, 5)))},
+        )
+    assert [p.name for p in tmp_path.iterdir()] == ["w.gguf"]
