@@ -35,7 +35,7 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--adapter",
         metavar="NAME",
-        action=_AdapterAction,
+        action=_VoiceAction,
         dest="voice",
         help="answer in this adapter's style (repeat to stack adapters)",
     )
@@ -43,7 +43,7 @@ def add_voice_options(parser: argparse.ArgumentParser) -> None:
         "--scale",
         metavar="S",
         type=float,
-        action=_ScaleAction,
+        action=_VoiceAction,
         dest="voice",
         help="strength of the --adapter before it, 0 to 2 (default 1)",
     )
@@ -163,7 +163,9 @@ def _size(size: int) -> str:
     return f"{size / 1024:.0f} kB"
 
 
-class _AdapterAction(argparse.Action):
+class _VoiceAction(argparse.Action):
+    """--adapter starts a [name, scale] pair; --scale fills in the last one's scale."""
+
     def __call__(
         self,
         parser: argparse.ArgumentParser,
@@ -172,21 +174,12 @@ class _AdapterAction(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         pairs = list(getattr(namespace, self.dest, None) or [])
-        pairs.append([values, None])
-        setattr(namespace, self.dest, pairs)
-
-
-class _ScaleAction(argparse.Action):
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        pairs = getattr(namespace, self.dest, None)
-        if not pairs:
+        if option_string == "--adapter":
+            pairs.append([values, None])
+        elif not pairs:
             parser.error("--scale must come after the --adapter it applies to")
-        if pairs[-1][1] is not None:
+        elif pairs[-1][1] is not None:
             parser.error(f"--adapter {pairs[-1][0]} has two --scale values")
-        pairs[-1][1] = values
+        else:
+            pairs[-1][1] = values
+        setattr(namespace, self.dest, pairs)

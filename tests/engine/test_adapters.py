@@ -183,6 +183,8 @@ def test_voice_options_pair_each_scale_with_its_adapter():
     assert voice_from_args(parser.parse_args([])) == ()
     with pytest.raises(SystemExit):
         parser.parse_args(["--scale", "0.5", "--adapter", "a"])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--adapter", "a", "--scale", "0.5", "--scale", "1"])
 
 
 def test_chat_voice_words():
