@@ -52,3 +52,8 @@ class GenerationError(DocentError):
 class AdapterError(DocentError):
     """A LoRA adapter that cannot be used: unreadable, not an adapter, or made for another
     model. Refused before llama.cpp sees it; the active adapters stay as they were."""
+
+
+class TrainingError(DocentError):
+    """Training a style adapter cannot start or go on (bad samples, no memory, a model
+    transformers cannot read). Nothing is left behind in the adapter library."""

@@ -279,6 +279,36 @@ class LlamaGenerator:
                 if close is not None:
                     close()
 
+    def target_nll(
+        self, tokens: Sequence[int], start: int, cancel: CancelToken | None = None
+    ) -> tuple[float, int]:
+        """Summed negative log-likelihood of tokens[start:], each given all before it.
+
+        For perplexity: evaluated one token at a time, since only the last position's
+        logits are kept. Returns (sum, count); cancelling returns what was summed so far.
+        """
+        import numpy as np
+
+        sequence = list(tokens)
+        if not 0 < start < len(sequence):
+            raise ValueError("start must leave at least one token before and after it")
+        total, count = 0.0, 0
+        with self._run_lock:
+            llm = self.llama
+            self._evaluate(sequence[: start - 1], cancel)
+            llm.eval([sequence[start - 1]])
+            for index in range(start, len(sequence)):
+                if cancel is not None and cancel.cancelled:
+                    break
+                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+                peak = float(logits.max())
+                log_norm = peak + float(np.log(np.exp(logits - peak).sum()))
+                total += log_norm - float(logits[sequence[index]])
+                count += 1
+                if index + 1 < len(sequence):
+                    llm.eval([sequence[index]])
+        return total, count
+
     def _evaluate(self, tokens: list[int], cancel: CancelToken | None) -> None:
         llm = self.llama
         cached = llm.input_ids[: llm.n_tokens].tolist()
