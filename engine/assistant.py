@@ -13,8 +13,10 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
+from engine.adapters.bundled import install_bundled
 from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.conversation import Conversation, Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
@@ -25,11 +27,15 @@ from engine.jobs import CancelToken, ProgressCallback
 from engine.models import resolve_model
 from engine.prompting import PromptBuilder
 from engine.reembedding import reembed_store
+from engine.resources import bundled_adapters
 from engine.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths
 from engine.store import Store
 from engine.vector_index import IndexParams, open_index
 from engine.watcher import FolderWatcher
+
+if TYPE_CHECKING:
+    from engine.training import TrainingConfig, TrainingProgress, TrainingResult
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +105,7 @@ class Assistant:
         self._watcher: FolderWatcher | None = None
         self._lock = threading.Lock()
         self.adapter_library = AdapterLibrary(self.paths.adapters_dir)
+        install_bundled(self.adapter_library, bundled_adapters())
 
     # -- lazily built parts --------------------------------------------------------------
 
@@ -354,6 +361,38 @@ class Assistant:
         if generator is not None and any(a.path == path for a in generator.adapters):
             generator.set_adapters([a for a in generator.adapters if a.path != path])
         self.adapter_library.remove(name)
+
+    def train_adapter(
+        self,
+        samples: str | Path,
+        name: str,
+        config: TrainingConfig | None = None,
+        progress: Callable[[TrainingProgress], None] | None = None,
+        cancel: CancelToken | None = None,
+        replace: bool = False,
+        compare: bool = True,
+    ) -> TrainingResult | None:
+        """Train a style adapter on the current model from writing samples, into the
+        library (None when cancelled: then nothing is added)."""
+        from engine.training import train_style_adapter
+
+        return train_style_adapter(
+            samples,
+            name,
+            self.adapter_library,
+            self.generator,
+            config,
+            progress,
+            cancel,
+            replace,
+            compare,
+        )
+
+    def adapter_report(self, name: str) -> dict[str, object] | None:
+        """The training report saved next to an adapter Docent trained, if any."""
+        from engine.training import read_report
+
+        return read_report(self.adapter_library, name)
 
     def use_voice(self, voice: Sequence[AdapterChoice]) -> tuple[AdapterChoice, ...]:
         """Apply an adapter set now (no model reload); AdapterError leaves it unchanged."""

@@ -29,6 +29,27 @@ def add_commands(commands: Any) -> None:
     show.add_argument("--json", action="store_true")
     remove = adapter_commands.add_parser("remove", help="delete an adapter from the library")
     remove.add_argument("name")
+    train = adapter_commands.add_parser(
+        "train", help="train a style adapter from your own writing (offline, on this machine)"
+    )
+    train.add_argument(
+        "--samples",
+        required=True,
+        metavar="PATH",
+        help="a folder or file of plain text (the voice), or JSONL prompt/response pairs",
+    )
+    train.add_argument("--name", required=True, help="the new adapter's name")
+    train.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8)")
+    length = train.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="train exactly this many steps")
+    length.add_argument("--epochs", type=float, help="passes over the samples (default 3)")
+    train.add_argument(
+        "--max-minutes", type=float, default=30.0, help="time budget (default 30 minutes)"
+    )
+    train.add_argument("--replace", action="store_true", help="replace an adapter of that name")
+    train.add_argument(
+        "--no-compare", action="store_true", help="skip the before/after answers in the report"
+    )
 
 
 def add_voice_options(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +77,8 @@ def voice_from_args(args: argparse.Namespace) -> tuple[AdapterChoice, ...]:
 
 def run(assistant: Any, args: argparse.Namespace) -> int:
     command = args.adapters_command
+    if command == "train":
+        return _train(assistant, args)
     if command == "add":
         entry = assistant.add_adapter(args.file, args.name, args.replace, args.any_model)
         print(f"added {entry.name}: {_describe(entry)}")
@@ -68,14 +91,18 @@ def run(assistant: Any, args: argparse.Namespace) -> int:
         return 0
     if command == "show":
         entry = assistant.adapter_library.entry(args.name, assistant.generator.header)
+        report = assistant.adapter_report(args.name)
         if args.json:
-            print(json.dumps(_entry_dict(entry), indent=2))
+            print(json.dumps({**_entry_dict(entry), "report": report}, indent=2))
         else:
             _print_details(entry)
+            if report:
+                _print_report(report)
         return 0
     entries = assistant.adapters()
     if args.json:
-        print(json.dumps([_entry_dict(e) for e in entries], indent=2))
+        data = [{**_entry_dict(e), "report": assistant.adapter_report(e.name)} for e in entries]
+        print(json.dumps(data, indent=2))
         return 0
     if not entries:
         print("no adapters yet: add one with `docent adapters add FILE.gguf`")
@@ -94,7 +121,106 @@ def run(assistant: Any, args: argparse.Namespace) -> int:
         )
         if entry.misfit:
             print(f"{'':<20} does not fit: {entry.misfit}")
+        report = assistant.adapter_report(entry.name)
+        if report:
+            print(f"{'':<20} {_report_line(report)}")
     return 0
+
+
+def _train(assistant: Any, args: argparse.Namespace) -> int:
+    import sys
+
+    from engine.cli import EXIT_INTERRUPTED, _cancel_on_sigint
+    from engine.jobs import CancelToken
+    from engine.training import TrainingConfig
+
+    config = TrainingConfig(
+        rank=args.rank,
+        steps=args.steps,
+        epochs=args.epochs if args.epochs is not None else 3.0,
+        max_minutes=args.max_minutes,
+    )
+    cancel = CancelToken()
+    with _cancel_on_sigint(cancel):
+        result = assistant.train_adapter(
+            args.samples,
+            args.name,
+            config,
+            TrainingDisplay(sys.stderr),
+            cancel,
+            replace=args.replace,
+            compare=not args.no_compare,
+        )
+    if result is None:
+        print("cancelled: no adapter was added")
+        return EXIT_INTERRUPTED
+    print(f"added {result.name} ({result.path})")
+    _print_report(result.report)
+    print(f"switch to it: docent chat --adapter {result.name}")
+    return 0
+
+
+class TrainingDisplay:
+    """Training progress on a terminal: one updating line; periodic lines otherwise."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last = 0.0
+        self.phase = ""
+
+    def __call__(self, progress: Any) -> None:
+        import time
+
+        now = time.monotonic()
+        changed = progress.phase != self.phase
+        if not changed and now - self.last < (0.5 if self.tty else 30.0):
+            return
+        self.last = now
+        if changed and self.tty and self.phase:
+            self.stream.write("\n")
+        self.phase = progress.phase
+        line = progress.phase
+        if progress.phase == "training" and progress.total_steps:
+            line += f" step {progress.step}/{progress.total_steps}"
+            if progress.loss is not None:
+                line += f"  loss {progress.loss:.3f}"
+            if progress.validation_loss is not None:
+                line += f"  validation {progress.validation_loss:.3f}"
+            if progress.remaining_s is not None:
+                minutes, seconds = divmod(int(progress.remaining_s), 60)
+                line += f"  about {minutes}:{seconds:02d} left"
+        else:
+            line += "…"
+        self.stream.write(("\r" + line.ljust(90)) if self.tty else line + "\n")
+        self.stream.flush()
+
+
+def _report_line(report: dict[str, Any]) -> str:
+    validation = report.get("validation", {})
+    training = report.get("training", {})
+    return (
+        f"trained here: validation perplexity {validation.get('perplexity_without')} -> "
+        f"{validation.get('perplexity_with')}, {training.get('steps')} steps in "
+        f"{training.get('seconds')} s"
+    )
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    samples = report.get("samples", {})
+    training = report.get("training", {})
+    print(f"samples:     {samples.get('count')} {samples.get('kind')} from {samples.get('path')}")
+    print(
+        f"training:    {training.get('steps')} steps ({training.get('epochs')} epochs), "
+        f"{training.get('seconds')} s, stopped: {training.get('stop_reason')}, "
+        f"peak memory {training.get('peak_rss_mb')} MB"
+    )
+    print(f"validation:  {_report_line(report).removeprefix('trained here: ')}")
+    print(f"command:     {report.get('command')}")
+    for pair in report.get("answers", []):
+        print(f"\n  Q: {pair['question']}")
+        print(f"     before: {pair['before']}")
+        print(f"     after:  {pair['after']}")
 
 
 def describe_voice(voice: Sequence[AdapterChoice]) -> str:

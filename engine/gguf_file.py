@@ -160,6 +160,9 @@ class _Reader:
     def __init__(self, stream: BinaryIO, path: Path) -> None:
         self.stream = stream
         self.path = path
+        self.key_spans: dict[str, tuple[int, int]] = {}  # each key-value's bytes
+        self.tensor_span = (0, 0)  # the tensor directory's bytes
+        self.alignment = DEFAULT_ALIGNMENT
 
     def read(self) -> tuple[int, dict[str, Any], dict[str, TensorInfo], int]:
         magic = self.stream.read(4)
@@ -175,15 +178,20 @@ class _Reader:
             raise ModelFileError(f"{self.path}: damaged GGUF header (implausible counts)")
         metadata: dict[str, Any] = {}
         for _ in range(n_keys):
+            start = self.stream.tell()
             key = self._string()
             metadata[key] = self._value(self._scalar("<I"))
+            self.key_spans[key] = (start, self.stream.tell())
+        self.tensor_span = (self.stream.tell(), 0)
         tensors: dict[str, TensorInfo] = {}
         for _ in range(n_tensors):
             info = self._tensor()
             tensors[info.name] = info
+        self.tensor_span = (self.tensor_span[0], self.stream.tell())
         alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
         if not isinstance(alignment, int) or alignment <= 0:
             alignment = DEFAULT_ALIGNMENT
+        self.alignment = alignment
         position = self.stream.tell()
         data_start = (position + alignment - 1) // alignment * alignment
         return version, metadata, tensors, data_start
@@ -239,3 +247,33 @@ class _Reader:
             elements = math.prod(shape)
             nbytes = elements // block[0] * block[1]
         return TensorInfo(name, shape, ggml_type, offset, nbytes)
+
+
+def copy_without_keys(
+    source: Path, target: Path, drop: set[str], add_uint32: dict[str, int] | None = None
+) -> None:
+    """Copy a GGUF file leaving out metadata keys (and adding uint32 ones); the tensor
+    directory and data are copied byte for byte, so offsets stay valid."""
+    import shutil
+
+    extra = add_uint32 or {}
+    with source.open("rb") as stream:
+        reader = _Reader(stream, source)
+        version, metadata, tensors, data_start = reader.read()
+        kept = [key for key in metadata if key not in drop and key not in extra]
+
+        def chunk(span: tuple[int, int]) -> bytes:
+            stream.seek(span[0])
+            return stream.read(span[1] - span[0])
+
+        with target.open("wb") as out:
+            out.write(MAGIC + struct.pack("<IQQ", version, len(tensors), len(kept) + len(extra)))
+            for key in kept:
+                out.write(chunk(reader.key_spans[key]))
+            for key, value in extra.items():
+                encoded = key.encode()
+                out.write(struct.pack("<Q", len(encoded)) + encoded + struct.pack("<II", 4, value))
+            out.write(chunk(reader.tensor_span))
+            out.write(b"\0" * (-out.tell() % reader.alignment))
+            stream.seek(data_start)
+            shutil.copyfileobj(stream, out, 1 << 22)

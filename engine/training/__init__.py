@@ -39,6 +39,7 @@ __all__ = [
     "TrainingConfig",
     "TrainingProgress",
     "TrainingResult",
+    "read_report",
     "train_style_adapter",
 ]
 
@@ -143,6 +144,7 @@ def train_style_adapter(
                 "steps": trained.steps,
                 "epochs": trained.epochs,
                 "seconds": trained.seconds,
+                "train_seconds": trained.train_seconds,
                 "stop_reason": trained.stop_reason,
                 "best_step": trained.best_step,
                 "tokens_seen": trained.train_tokens_seen,

@@ -87,7 +87,8 @@ class TrainedLora:
     targets: tuple[str, ...]  # GGUF kinds
     steps: int
     epochs: float
-    seconds: float
+    seconds: float  # everything, model loading included
+    train_seconds: float  # the training loop alone (with its validation passes)
     stop_reason: StopReason
     base_validation_loss: float
     best_validation_loss: float
@@ -98,7 +99,7 @@ class TrainedLora:
 
     @property
     def tokens_per_s(self) -> float:
-        return self.train_tokens_seen / self.seconds if self.seconds > 0 else 0.0
+        return self.train_tokens_seen / self.train_seconds if self.train_seconds > 0 else 0.0
 
 
 def train_lora(
@@ -229,6 +230,7 @@ def train_lora(
         steps=step,
         epochs=round(step / len(train), 2),
         seconds=round(_since(started), 1),
+        train_seconds=round(time.perf_counter() - train_started, 1),
         stop_reason=stop,
         base_validation_loss=base_loss,
         best_validation_loss=best_loss,
@@ -239,19 +241,49 @@ def train_lora(
     )
 
 
+VOCABULARY_KEYS = (
+    "tokenizer.ggml.tokens",
+    "tokenizer.ggml.scores",
+    "tokenizer.ggml.token_type",
+    "tokenizer.ggml.merges",
+)
+
+
 def load_for_training(model_path: Path, model_header: GgufFile) -> Any:
-    """The GGUF model in transformers, dequantized to fp32 (TrainingError if it cannot)."""
+    """The GGUF model in transformers, dequantized to fp32 (TrainingError if it cannot).
+
+    transformers parses the whole vocabulary (262k strings for Gemma 3) twice while
+    loading, which took 45 of 55 s; training needs no tokenizer (llama.cpp tokenizes),
+    so it reads a temporary copy without the vocabulary arrays, its size given instead.
+    """
+    import tempfile
+
     import torch
     import transformers
     from transformers import AutoModelForCausalLM
 
+    from engine.gguf_file import copy_without_keys
+    from engine.native_stderr import native_stderr_silenced
+
     _check_memory(model_header)
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
+    architecture = model_header.architecture or ""
+    vocabulary = model_header.metadata.get("tokenizer.ggml.tokens")
+    extra = {}
+    if isinstance(vocabulary, int) and f"{architecture}.vocab_size" not in model_header.metadata:
+        extra[f"{architecture}.vocab_size"] = vocabulary
     try:
-        model = AutoModelForCausalLM.from_pretrained(
-            str(model_path.parent), gguf_file=model_path.name, dtype=torch.float32
-        )
+        with tempfile.TemporaryDirectory(prefix="docent-training-") as folder:
+            copy = Path(folder) / model_path.name
+            if extra:
+                copy_without_keys(model_path, copy, set(VOCABULARY_KEYS), extra)
+            else:
+                copy = model_path
+            with native_stderr_silenced(not log.isEnabledFor(logging.DEBUG)):
+                model = AutoModelForCausalLM.from_pretrained(
+                    str(copy.parent), gguf_file=copy.name, dtype=torch.float32
+                )
     except (ValueError, OSError, KeyError, RuntimeError, NotImplementedError) as exc:
         raise TrainingError(
             f"{model_path}: transformers cannot load this model for training ({exc})"
@@ -380,7 +412,7 @@ def _available_memory() -> int | None:
 
 def _cancelled(config: TrainingConfig, started: float) -> TrainedLora:
     return TrainedLora(
-        {}, config.rank, config.lora_alpha, (), 0, 0.0, _since(started), "cancelled",
+        {}, config.rank, config.lora_alpha, (), 0, 0.0, _since(started), 0.0, "cancelled",
         math.nan, math.nan, 0, 0, peak_rss_mb(),
     )  # fmt: skip
 
