@@ -21,6 +21,7 @@ BENCHMARKS = (
     "follow_ups",
     "answers",
     "adapters",
+    "training",
 )
 
 

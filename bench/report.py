@@ -29,6 +29,7 @@ def write_markdown() -> Path:
         ("follow_ups", _follow_ups),
         ("answers", _answers),
         ("adapters", _adapters),
+        ("training", _training),
     ):
         if name in results:
             parts.append(render(results[name]))
@@ -378,5 +379,43 @@ Speed with adapters applied in the graph ({sp["rounds"]} rounds, order rotated, 
 {sp["prompt_ratio_one_over_none"]} |
 | two | {gen["two"]} tok/s | {sp["generation_ratio_two_over_none"]} | {prompt["two"]} tok/s | \
 {sp["prompt_ratio_two_over_none"]} |
+
+{_when(r)}"""
+
+
+def _training(r: dict[str, Any]) -> str:
+    samples, settings = r["samples"], r["settings"]
+    loss, ppl = r["validation_loss"], r["perplexity_llama_cpp"]
+    rows = "\n".join(
+        f"| {h['step']} | {h['elapsed_s']} s | {h['loss'] if h['loss'] is not None else '-'} | "
+        f"{h['validation_loss']} |"
+        for h in r["history"]
+    )
+    return f"""## Training a style adapter
+
+`docent adapters train` with its defaults (rank {settings["rank"]}, alpha
+{settings["alpha"]:g}, {len(settings["targets"])} projections in every layer, learning rate
+{settings["learning_rate"]}, up to 3 epochs with early stopping, 30-minute budget) on
+{r["model"]}, CPU only, in a child process. Samples: {samples["count"]} paragraphs of
+terse field notes (made from templates, fixed seed): {samples["train_examples"]} training
+and {samples["validation_examples"]} validation windows of up to 256 tokens,
+{samples["train_tokens"]} training tokens per epoch.
+
+| | |
+| --- | --- |
+| whole command (load, train, write, check, report) | {r["total_s"]} s |
+| training loop ({r["steps"]} steps, {r["epochs"]} epochs, stopped: {r["stop_reason"]}) | \
+{r["loop_s"]} s |
+| throughput (tokens through the loop per second, validation passes included) | \
+**{r["tokens_per_s"]} tokens/s** |
+| peak memory (resident, the whole training process) | **{r["peak_rss_mb"]} MB** |
+| usable adapter (90% of the validation-loss drop reached) | step {r["usable_at_step"]}, \
+**{r["usable_at_s"]} s** after the start |
+| validation loss (PyTorch) | {loss[0]} -> {loss[1]} |
+| validation perplexity (llama.cpp, the written file) | {ppl[0]} -> {ppl[1]} |
+
+| step | since start | training loss | validation loss |
+| --- | --- | --- | --- |
+{rows}
 
 {_when(r)}"""

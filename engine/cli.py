@@ -20,6 +20,7 @@ from engine.errors import (
     EmbedderMismatchError,
     ModelFileError,
     ModelNotFoundError,
+    TrainingError,
     UserInputError,
 )
 
@@ -96,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ModelFileError,
         ModelNotFoundError,
         AdapterError,
+        TrainingError,
     ) as exc:
         print(f"docent: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -174,7 +174,8 @@ class TrainingDisplay:
 
         now = time.monotonic()
         changed = progress.phase != self.phase
-        if not changed and now - self.last < (0.5 if self.tty else 30.0):
+        last_step = progress.total_steps and progress.step == progress.total_steps
+        if not changed and not last_step and now - self.last < (0.5 if self.tty else 30.0):
             return
         self.last = now
         if changed and self.tty and self.phase:
@@ -200,7 +201,7 @@ def _report_line(report: dict[str, Any]) -> str:
     validation = report.get("validation", {})
     training = report.get("training", {})
     return (
-        f"trained here: validation perplexity {validation.get('perplexity_without')} -> "
+        f"trained by Docent: validation perplexity {validation.get('perplexity_without')} -> "
         f"{validation.get('perplexity_with')}, {training.get('steps')} steps in "
         f"{training.get('seconds')} s"
     )
@@ -215,7 +216,7 @@ def _print_report(report: dict[str, Any]) -> None:
         f"{training.get('seconds')} s, stopped: {training.get('stop_reason')}, "
         f"peak memory {training.get('peak_rss_mb')} MB"
     )
-    print(f"validation:  {_report_line(report).removeprefix('trained here: ')}")
+    print(f"validation:  {_report_line(report).removeprefix('trained by Docent: ')}")
     print(f"command:     {report.get('command')}")
     for pair in report.get("answers", []):
         print(f"\n  Q: {pair['question']}")

@@ -25,8 +25,10 @@ def write_lora(
     weights: Mapping[str, tuple[np.ndarray, np.ndarray]],
     metadata: Metadata | None = None,
     title: str | None = None,
+    half_precision: bool = False,
 ) -> Path:
-    """Write `weights` ({model tensor name: (A, B)}) as an adapter file at `path`."""
+    """Write `weights` ({model tensor name: (A, B)}) as an adapter file at `path`
+    (F32, or F16 with `half_precision`: half the size, ample precision for LoRA)."""
     import gguf
 
     if not weights:
@@ -53,8 +55,9 @@ def write_lora(
                 raise ValueError("adapting the token embedding is not supported")
             if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
                 raise ValueError(f"{weight}: A {a.shape} and B {b.shape} are not a LoRA pair")
-            writer.add_tensor(weight + LORA_A, np.ascontiguousarray(a, dtype=np.float32))
-            writer.add_tensor(weight + LORA_B, np.ascontiguousarray(b, dtype=np.float32))
+            dtype = np.float16 if half_precision else np.float32
+            writer.add_tensor(weight + LORA_A, np.ascontiguousarray(a, dtype=dtype))
+            writer.add_tensor(weight + LORA_B, np.ascontiguousarray(b, dtype=dtype))
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()

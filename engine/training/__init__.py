@@ -103,6 +103,7 @@ def train_style_adapter(
                 "docent.training": json.dumps(summary),
             },
             title=name,
+            half_precision=True,
         )
         check_adapter(staged, generator.header)  # Docent's own validation, as for any file
         active = [ActiveAdapter(staged, 1.0, name)]

@@ -147,7 +147,12 @@ def train_lora(
     base_loss = _validation_loss(model, data.validation)
     best_loss, best_step, best_state = base_loss, 0, _lora_state(model)
     history: list[dict[str, float | int | None]] = [
-        {"step": 0, "loss": None, "validation_loss": round(base_loss, 4)}
+        {
+            "step": 0,
+            "loss": None,
+            "validation_loss": round(base_loss, 4),
+            "elapsed_s": round(_since(started), 1),
+        }
     ]
     report(TrainingProgress("training", 0, total, None, base_loss, _since(started)))
     rng = random.Random(config.seed)
@@ -182,7 +187,12 @@ def train_lora(
             validation = _validation_loss(model, data.validation)
             model.train()
             history.append(
-                {"step": step, "loss": round(running, 4), "validation_loss": round(validation, 4)}
+                {
+                    "step": step,
+                    "loss": round(running, 4),
+                    "validation_loss": round(validation, 4),
+                    "elapsed_s": round(_since(started), 1),
+                }
             )
             if validation < best_loss * 0.999:
                 best_loss, best_step, best_state, stale = validation, step, _lora_state(model), 0
@@ -212,7 +222,12 @@ def train_lora(
     if stop == "time budget" and (not history or history[-1]["step"] != step):
         validation = _validation_loss(model, data.validation)
         history.append(
-            {"step": step, "loss": _round(running), "validation_loss": round(validation, 4)}
+            {
+                "step": step,
+                "loss": _round(running),
+                "validation_loss": round(validation, 4),
+                "elapsed_s": round(_since(started), 1),
+            }
         )
         if validation < best_loss * 0.999:
             best_loss, best_step, best_state = validation, step, _lora_state(model)
@@ -334,6 +349,8 @@ def peak_rss_mb() -> float:
 
 
 def _with_lora(causal_lm: Any, config: TrainingConfig, targets: Sequence[str]) -> Any:
+    import warnings
+
     from peft import LoraConfig, get_peft_model
 
     if not targets:
@@ -346,7 +363,9 @@ def _with_lora(causal_lm: Any, config: TrainingConfig, targets: Sequence[str]) -
         bias="none",
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(causal_lm, lora)
+    with warnings.catch_warnings():  # deprecation chatter between peft and transformers
+        warnings.simplefilter("ignore", FutureWarning)
+        return get_peft_model(causal_lm, lora)
 
 
 def _loss(model: Any, example: Example) -> tuple[Any, int]:

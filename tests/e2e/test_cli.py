@@ -338,3 +338,24 @@ def test_adapters_library_and_switching_voice_in_chat(sample_home, model_path, t
 
     docent(sample_home, "adapters", "remove", "strong")
     assert "strong" not in docent(sample_home, "adapters", "list").stdout
+
+
+def test_adapters_train_from_the_command_line(tmp_path):
+    samples = tmp_path / "voice"
+    samples.mkdir()
+    (samples / "notes.md").write_text(
+        "\n\n".join(f"Note {n}: the pump at station {n} was checked and oiled." for n in range(12))
+    )
+    home = tmp_path / "home"
+    result = docent(
+        home, "adapters", "train", "--samples", str(samples), "--name", "notes",
+        "--rank", "2", "--steps", "4", "--no-compare",
+    )  # fmt: skip
+    assert "added notes" in result.stdout and "validation:" in result.stdout
+    assert "loading model" in result.stderr and "training step 4/4" in result.stderr
+    shown = json.loads(docent(home, "adapters", "show", "notes", "--json").stdout)
+    assert shown["fits_model"] and shown["report"]["training"]["steps"] == 4
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = docent(home, "adapters", "train", "--samples", str(empty), "--name", "x", check=False)
+    assert refused.returncode == 2 and "no sample files" in refused.stderr
