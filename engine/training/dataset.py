@@ -13,12 +13,15 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.errors import TrainingError
 from engine.generation import Generator, Segment
 from engine.prompting import PromptBuilder
 from engine.retrieval import SearchHit
 from engine.training.samples import Sample, SampleSet
 
-WINDOW = 256  # tokens per plain-text window
+WINDOW = 256  # tokens per plain-text window (at most)
+MIN_WINDOW = 32
+TARGET_WINDOWS = 8  # small samples are packed into smaller windows, to hold some out
 MAX_RESPONSE = 256  # response tokens kept per pair
 VALIDATION_SHARE = 0.15
 MAX_VALIDATION = 32
@@ -51,9 +54,14 @@ def build_dataset(samples: SampleSet, generator: Generator, seed: int = 0) -> Da
         examples = [_pair(sample, generator, builder) for sample in samples.samples]
     else:
         examples = _windows(samples.samples, generator)
+    if len(examples) < 2:
+        raise TrainingError(
+            f"{samples.files[0]}: too little text to train on and check against; "
+            "write more (a few thousand words is a good start)"
+        )
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
-    held = min(MAX_VALIDATION, max(1, round(len(examples) * VALIDATION_SHARE)))
+    held = min(MAX_VALIDATION, max(1, round(len(examples) * VALIDATION_SHARE)), len(examples) - 1)
     validation = tuple(examples[i] for i in sorted(order[:held]))
     train = tuple(examples[i] for i in sorted(order[held:]))
     return Dataset(train, validation)
@@ -61,13 +69,15 @@ def build_dataset(samples: SampleSet, generator: Generator, seed: int = 0) -> Da
 
 def _windows(samples: Sequence[Sample], generator: Generator) -> list[Example]:
     bos = generator.tokenize([], bos=True)
+    pieces = [generator.tokenize([Segment(s.text + "\n\n")]) for s in samples]
+    total = sum(len(p) for p in pieces)
+    window = max(MIN_WINDOW, min(WINDOW, total // TARGET_WINDOWS))
     examples: list[Example] = []
     current: list[int] = []
     current_file = None
-    for sample in samples:
+    for sample, tokens in zip(samples, pieces, strict=True):
         file = sample.origin.rsplit(":", 1)[0]
-        tokens = generator.tokenize([Segment(sample.text + "\n\n")])
-        if current and (file != current_file or len(current) + len(tokens) > WINDOW):
+        if current and (file != current_file or len(current) + len(tokens) > window):
             examples.append(Example(tuple(bos + current), len(bos)))
             current = []
         current_file = file
