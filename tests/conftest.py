@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,3 +72,16 @@ def generator(model_path: Path):
 
 
 SAMPLE_DOCS = REPO / "resources" / "sample-docs"
+
+
+@contextlib.contextmanager
+def sample_folder_assistant(root: Path, embedder, generator) -> Iterator:
+    """An Assistant in `root` with a copy of the sample folder added and indexed."""
+    from engine.assistant import Assistant
+
+    docs = root / "docs"
+    shutil.copytree(SAMPLE_DOCS, docs)
+    with Assistant(root / "home", embedder=embedder, generator=generator) as assistant:
+        assistant.add_folder(docs)
+        assistant.sync()
+        yield assistant

@@ -9,11 +9,10 @@ import pytest
 
 from engine.adapters import ActiveAdapter, AdapterChoice
 from engine.answering import Answer
-from engine.assistant import Assistant
 from engine.conversation import Conversation
 from engine.errors import AdapterError, UserInputError
 from engine.generation import LlamaGenerator, Segment, _truncate_cache
-from tests.conftest import SAMPLE_DOCS
+from tests.conftest import sample_folder_assistant
 from tests.lora_files import write_adapter
 
 PROMPT = "The capital of France is a city where"
@@ -166,11 +165,7 @@ def test_bad_files_are_refused_and_the_current_set_stays(
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, embedder, generator, files):
     root = tmp_path_factory.mktemp("voices")
-    docs = root / "docs"
-    shutil.copytree(SAMPLE_DOCS, docs)
-    with Assistant(root / "home", embedder=embedder, generator=generator) as assistant:
-        assistant.add_folder(docs)
-        assistant.sync()
+    with sample_folder_assistant(root, embedder, generator) as assistant:
         assistant.add_adapter(files["a"], name="strong")
         assistant.add_adapter(files["wider"], name="other-model", any_model=True)
         yield assistant

@@ -4,7 +4,6 @@ change the sample-folder answers while keeping their citations."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -12,7 +11,7 @@ from engine.adapters import AdapterChoice, check_adapter
 from engine.answering import Answer
 from engine.assistant import Assistant
 from engine.resources import bundled_adapters
-from tests.conftest import SAMPLE_DOCS
+from tests.conftest import sample_folder_assistant
 
 VOICES = ("concise", "warm")
 
@@ -44,12 +43,9 @@ def test_bundled_adapters_are_installed_once(tmp_path, embedder, generator):
 
 @pytest.fixture(scope="module")
 def sample_assistant(tmp_path_factory, embedder, generator):
-    root = tmp_path_factory.mktemp("voices")
-    docs = root / "docs"
-    shutil.copytree(SAMPLE_DOCS, docs)
-    with Assistant(root / "home", embedder=embedder, generator=generator) as assistant:
-        assistant.add_folder(docs)
-        assistant.sync()
+    with sample_folder_assistant(
+        tmp_path_factory.mktemp("voices"), embedder, generator
+    ) as assistant:
         yield assistant
 
 
