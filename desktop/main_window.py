@@ -1,0 +1,320 @@
+"""The main window: folders | chat | sources, a toolbar for model, voice and scope, and one
+non-modal bar where every engine error appears. Widgets only: the engine is reached
+through the bridge, and what comes back arrives by signal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.bridge import EngineBridge
+from desktop.chat_panel import ChatPanel
+from desktop.folders_panel import FoldersPanel
+from desktop.sources_panel import SourcesPanel
+from engine.adapters import AdapterChoice
+from engine.answering import Answer, AnswerText, SourcesFound
+from engine.conversation import Conversation
+
+VOICE_DEBOUNCE_MS = 200
+
+
+class ErrorBar(QFrame):
+    """The one place engine errors appear: non-modal, the engine's own sentence."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("ErrorBar { background: #fdecea; } QLabel { color: #611a15; }")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName("Error message")
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_error(self, what: str, message: str) -> None:
+        self.label.setText(f"<b>Problem while {what}:</b> {message}")
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, bridge: EngineBridge, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.settings = settings or QSettings("Docent", "Docent")
+        self.setWindowTitle("Docent")
+        self.conversation = Conversation()
+        self.request: int | None = None
+        self.last_question = ""
+        self.answer_voice: tuple[AdapterChoice, ...] = ()
+        self.applied_voice: tuple[AdapterChoice, ...] = ()
+
+        self.folders = FoldersPanel()
+        self.chat = ChatPanel()
+        self.sources = SourcesPanel()
+        self.errors = ErrorBar()
+        splitter = QSplitter()
+        for panel, stretch in ((self.folders, 1), (self.chat, 3), (self.sources, 2)):
+            splitter.addWidget(panel)
+            splitter.setStretchFactor(splitter.indexOf(panel), stretch)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.errors)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self._toolbar()
+        self._actions()
+        self.statusBar().showMessage("Opening your Docent data…")
+        self._voice_timer = QTimer(self)
+        self._voice_timer.setSingleShot(True)
+        self._voice_timer.setInterval(VOICE_DEBOUNCE_MS)
+        self._voice_timer.timeout.connect(self._apply_voice)
+        self._connect()
+        self._restore()
+
+    # -- layout --------------------------------------------------------------------------
+
+    def _toolbar(self) -> None:
+        bar = QToolBar("Answering")
+        bar.setObjectName("answering")
+        self.model_label = QLabel("Model: loading…")
+        self.model_label.setAccessibleName("Model")
+        self.voice = QComboBox()
+        self.voice.setAccessibleName("Voice")
+        self.voice.setToolTip("Answer in a style adapter's voice (switches instantly)")
+        self.voice.addItem("none", None)
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setAccessibleName("Voice strength")
+        self.strength.setRange(0, 200)
+        self.strength.setValue(100)
+        self.strength.setFixedWidth(120)
+        self.strength.setToolTip("Strength of the voice: 0 to 2")
+        self.strength_label = QLabel("1.0")
+        self.scope = QComboBox()
+        self.scope.setAccessibleName("Scope")
+        self.scope.addItem("All folders", None)
+        bar.addWidget(self.model_label)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Voice "))
+        bar.addWidget(self.voice)
+        bar.addWidget(self.strength)
+        bar.addWidget(self.strength_label)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Search in "))
+        bar.addWidget(self.scope)
+        self.addToolBar(bar)
+
+    def _actions(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self._action(
+            menu, "&Add folder…", QKeySequence.StandardKey.Open, self.folders.choose_folder
+        )
+        self._action(menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        talk = self.menuBar().addMenu("&Conversation")
+        self._action(talk, "&New conversation", QKeySequence.StandardKey.New, self.new_conversation)
+        self._action(talk, "&Stop answer", QKeySequence(Qt.Key.Key_Escape), self.stop_answer)
+        self._action(talk, "&Regenerate", QKeySequence("Ctrl+R"), self.regenerate)
+
+    def _action(self, menu: Any, text: str, keys: Any, slot: Any) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(keys)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _connect(self) -> None:
+        b = self.bridge
+        b.failed.connect(self.show_error)
+        b.status_changed.connect(self.folders.show_status)
+        b.status_changed.connect(self._update_scopes)
+        b.index_progress.connect(self.folders.show_progress)
+        b.index_finished.connect(self.folders.show_finished)
+        b.model_state.connect(self._model_state)
+        b.answer_event.connect(self._answer_event)
+        b.answer_finished.connect(self._answer_finished)
+        b.voice_applied.connect(self._voice_applied)
+        b.adapters_listed.connect(self._adapters_listed)
+        self.folders.add_requested.connect(b.add_folder)
+        self.folders.remove_requested.connect(b.remove_folder)
+        self.folders.reindex_requested.connect(b.reindex)
+        self.folders.cancel_requested.connect(b.cancel_indexing)
+        self.chat.send.connect(self.ask)
+        self.chat.stop.connect(self.stop_answer)
+        self.chat.regenerate.connect(self.regenerate)
+        self.chat.new_conversation.connect(self.new_conversation)
+        self.chat.citation_clicked.connect(self.sources.select)
+        self.voice.currentIndexChanged.connect(lambda _i: self._voice_timer.start())
+        self.strength.valueChanged.connect(self._strength_moved)
+
+    # -- asking --------------------------------------------------------------------------
+
+    def ask(self, question: str) -> None:
+        if self.request is not None:
+            return
+        self.last_question = question
+        self.conversation.scope = self.scope.currentData()
+        self.conversation.voice = self.applied_voice
+        self.answer_voice = self.applied_voice
+        self.chat.begin(question, _voice_text(self.applied_voice))
+        self.request = self.bridge.ask(self.conversation, question)
+
+    def stop_answer(self) -> None:
+        if self.request is not None:
+            self.bridge.cancel_answer()
+
+    def regenerate(self) -> None:
+        if self.request is not None or not self.last_question:
+            return
+        if self.conversation.turns and self.conversation.turns[-1].question == self.last_question:
+            self.conversation.turns.pop()
+        if self.chat.turns:
+            self.chat.turns.pop()
+        self.ask(self.last_question)
+
+    def new_conversation(self) -> None:
+        self.stop_answer()
+        self.conversation = Conversation(scope=self.scope.currentData(), voice=self.applied_voice)
+        self.chat.show_turns([])
+        self.sources.show_sources([], "")
+
+    def _answer_event(self, request: int, event: Any) -> None:
+        if request != self.request:
+            return
+        if isinstance(event, SourcesFound):
+            self.sources.show_sources(event.sources, self.last_question)
+        elif isinstance(event, AnswerText):
+            self.chat.append(event.text)
+        elif isinstance(event, Answer):
+            cited = {c.n for c in event.citations}
+            note = ""
+            if event.cancelled:
+                note = "stopped"
+            elif event.abstained:
+                note = "Not in your documents: the closest passages are in Sources."
+            elif event.citations_attributed:
+                note = "The model wrote no source numbers; Docent matched them."
+            elif event.uncited:
+                note = "This answer cites no source: check it against the passages."
+            self.chat.finish(event.text, note, cited)
+            self.sources.show_sources(event.sources, event.question, cited)
+
+    def _answer_finished(self, request: int) -> None:
+        if request == self.request:
+            self.request = None
+            self.chat.set_busy(False)
+
+    # -- voice ---------------------------------------------------------------------------
+
+    def chosen_voice(self) -> tuple[AdapterChoice, ...]:
+        name = self.voice.currentData()
+        if not name:
+            return ()
+        return (AdapterChoice(name, self.strength.value() / 100),)
+
+    def _strength_moved(self, value: int) -> None:
+        self.strength_label.setText(f"{value / 100:.1f}")
+        self._voice_timer.start()
+
+    def _apply_voice(self) -> None:
+        voice = self.chosen_voice()
+        if voice != self.applied_voice:
+            self.bridge.apply_voice(voice)
+
+    def _voice_applied(self, voice: Any) -> None:
+        self.applied_voice = tuple(voice)
+        self.conversation.voice = self.applied_voice
+        self.settings.setValue("voice", [[c.name, c.scale] for c in self.applied_voice])
+        self.statusBar().showMessage(f"Voice: {_voice_text(self.applied_voice) or 'none'}", 4000)
+
+    def _adapters_listed(self, entries: Any) -> None:
+        current = self.voice.currentData()
+        self.voice.blockSignals(True)
+        self.voice.clear()
+        self.voice.addItem("none", None)
+        for entry in entries:
+            if entry.usable:
+                self.voice.addItem(entry.name, entry.name)
+        index = self.voice.findData(current)
+        self.voice.setCurrentIndex(max(0, index))
+        self.voice.blockSignals(False)
+
+    def select_voice(self, name: str | None, strength: float = 1.0) -> None:
+        """Choose a voice as a person would in the toolbar (applied after a short pause)."""
+        self.strength.setValue(round(strength * 100))
+        self.voice.setCurrentIndex(max(0, self.voice.findData(name)))
+        self._voice_timer.start()
+
+    # -- state ---------------------------------------------------------------------------
+
+    def show_error(self, what: str, message: str) -> None:
+        self.errors.show_error(what, message)
+        if what == "switching the voice":  # the engine kept the previous voice
+            self.voice.blockSignals(True)
+            name = self.applied_voice[0].name if self.applied_voice else None
+            self.voice.setCurrentIndex(max(0, self.voice.findData(name)))
+            self.voice.blockSignals(False)
+
+    def _model_state(self, state: str, detail: str) -> None:
+        if state == "loading":
+            self.model_label.setText("Model: loading…")
+            self.statusBar().showMessage("Loading the model in the background…")
+        elif state == "ready":
+            self.model_label.setText(f"Model: {detail}")
+            self.statusBar().showMessage("Ready: ask a question about your documents.", 5000)
+            saved = self.settings.value("voice", [])
+            if saved and isinstance(saved, list):
+                try:
+                    name, scale = saved[0]
+                    self.select_voice(str(name), float(scale))
+                except (TypeError, ValueError):
+                    pass
+        else:
+            self.model_label.setText("Model: not loaded")
+
+    def _update_scopes(self, status: Any) -> None:
+        current = self.scope.currentData()
+        self.scope.blockSignals(True)
+        self.scope.clear()
+        self.scope.addItem("All folders", None)
+        for folder in status.folders:
+            self.scope.addItem(Path(folder.path).name, folder.path)
+        self.scope.setCurrentIndex(max(0, self.scope.findData(current)))
+        self.scope.blockSignals(False)
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.stop_answer()
+        super().closeEvent(event)
+
+
+def _voice_text(voice: tuple[AdapterChoice, ...]) -> str:
+    return ", ".join(f"{c.name} ×{c.scale:g}" for c in voice)
