@@ -77,6 +77,8 @@ class EngineBridge(QObject):
     adapters_listed = Signal(object)  # list[LibraryEntry]
     training_progress = Signal(object)  # engine.training.TrainingProgress
     training_finished = Signal(object)  # TrainingResult | None (cancelled)
+    conversations_listed = Signal(object)  # list[SavedConversation], newest first
+    conversation_opened = Signal(object)  # Conversation
 
     def __init__(self, assistant_factory: Callable[[], Any]) -> None:
         super().__init__()
@@ -105,6 +107,7 @@ class EngineBridge(QObject):
         finally:
             self._ready.set()
         self.status_changed.emit(self._assistant.status())
+        self.conversations_listed.emit(self._assistant.conversations.list())
 
     def start(self, add_sample_folder: Path | None = None) -> None:
         """Open the data, add the sample folder on a first run, index, watch, load the model."""
@@ -200,6 +203,30 @@ class EngineBridge(QObject):
     def cancel_answer(self) -> None:
         if self._answer_cancel is not None:
             self._answer_cancel.cancel()
+
+    # -- conversations -------------------------------------------------------------------
+
+    def save_conversation(self, conversation: Conversation) -> None:
+        def job() -> None:
+            store = self.assistant.conversations
+            store.save(conversation)
+            self.conversations_listed.emit(store.list())
+
+        self._index.submit("saving the conversation", job)
+
+    def open_conversation(self, conversation_id: str) -> None:
+        def job() -> None:
+            self.conversation_opened.emit(self.assistant.conversations.load(conversation_id))
+
+        self._index.submit("opening the conversation", job)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        def job() -> None:
+            store = self.assistant.conversations
+            store.delete(conversation_id)
+            self.conversations_listed.emit(store.list())
+
+        self._index.submit("deleting the conversation", job)
 
     # -- voices and adapters -------------------------------------------------------------
 

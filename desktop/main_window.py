@@ -14,17 +14,20 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QPushButton,
     QSlider,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.bridge import EngineBridge
-from desktop.chat_panel import ChatPanel
+from desktop.chat_panel import ChatPanel, ShownTurn
 from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
@@ -68,13 +71,21 @@ class MainWindow(QMainWindow):
         self.last_question = ""
         self.answer_voice: tuple[AdapterChoice, ...] = ()
         self.applied_voice: tuple[AdapterChoice, ...] = ()
+        self._listed = False  # the first listing of saved conversations reopens the last
 
         self.folders = FoldersPanel()
+        self.history = QListWidget()
+        self.history.setAccessibleName("Earlier conversations")
+        self.history.itemActivated.connect(self._open_selected)
+        self.history.itemClicked.connect(self._open_selected)
         self.chat = ChatPanel()
         self.sources = SourcesPanel()
         self.errors = ErrorBar()
+        left = QTabWidget()
+        left.addTab(self.folders, "Folders")
+        left.addTab(self.history, "Conversations")
         splitter = QSplitter()
-        for panel, stretch in ((self.folders, 1), (self.chat, 3), (self.sources, 2)):
+        for panel, stretch in ((left, 1), (self.chat, 3), (self.sources, 2)):
             splitter.addWidget(panel)
             splitter.setStretchFactor(splitter.indexOf(panel), stretch)
         central = QWidget()
@@ -156,6 +167,8 @@ class MainWindow(QMainWindow):
         b.answer_finished.connect(self._answer_finished)
         b.voice_applied.connect(self._voice_applied)
         b.adapters_listed.connect(self._adapters_listed)
+        b.conversations_listed.connect(self._conversations_listed)
+        b.conversation_opened.connect(self._conversation_opened)
         self.folders.add_requested.connect(b.add_folder)
         self.folders.remove_requested.connect(b.remove_folder)
         self.folders.reindex_requested.connect(b.reindex)
@@ -224,6 +237,38 @@ class MainWindow(QMainWindow):
         if request == self.request:
             self.request = None
             self.chat.set_busy(False)
+            self.bridge.save_conversation(self.conversation)
+            self.settings.setValue("last_conversation", self.conversation.id)
+
+    # -- earlier conversations -----------------------------------------------------------
+
+    def _conversations_listed(self, saved: Any) -> None:
+        first_listing, self._listed = not self._listed, True
+        self.history.clear()
+        for conversation in saved:
+            item = QListWidgetItem(f"{conversation.title}  ·  {conversation.turns} turns")
+            item.setData(Qt.ItemDataRole.UserRole, conversation.id)
+            self.history.addItem(item)
+        last = self.settings.value("last_conversation")
+        if first_listing and last and any(c.id == last for c in saved):
+            self.bridge.open_conversation(str(last))
+
+    def _open_selected(self, item: QListWidgetItem) -> None:
+        conversation_id = item.data(Qt.ItemDataRole.UserRole)
+        if conversation_id and conversation_id != self.conversation.id and self.request is None:
+            self.bridge.open_conversation(conversation_id)
+
+    def _conversation_opened(self, conversation: Any) -> None:
+        if self.request is not None:
+            return
+        conversation.voice = self.applied_voice  # the toolbar's voice applies from now on
+        self.conversation = conversation
+        self.last_question = conversation.turns[-1].question if conversation.turns else ""
+        self.chat.show_turns(
+            [ShownTurn(t.question, t.answer, pending=False) for t in conversation.turns]
+        )
+        self.sources.show_sources([], "")
+        self.settings.setValue("last_conversation", conversation.id)
 
     # -- voice ---------------------------------------------------------------------------
 

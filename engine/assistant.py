@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
 from engine.adapters.bundled import install_bundled
 from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
-from engine.conversation import Conversation, Turn, context_queries
+from engine.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
 from engine.errors import AdapterError, DocentError, UserInputError
 from engine.generation import LlamaGenerator
@@ -105,6 +105,7 @@ class Assistant:
         self._watcher: FolderWatcher | None = None
         self._lock = threading.Lock()
         self.adapter_library = AdapterLibrary(self.paths.adapters_dir)
+        self.conversations = ConversationStore(self.paths.data_dir / "conversations")
         install_bundled(self.adapter_library, bundled_adapters())
 
     # -- lazily built parts --------------------------------------------------------------

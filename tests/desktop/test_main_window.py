@@ -17,21 +17,26 @@ from tests.conftest import SAMPLE_DOCS
 LONG = 180_000  # ms: model loading and answering on a busy 2-core machine
 
 
-@pytest.fixture()
-def window(qtbot, tmp_path, embedder, generator):
-    bridge = EngineBridge(
-        lambda: Assistant(tmp_path / "home", embedder=embedder, generator=generator)
-    )
-    settings = QSettings(str(tmp_path / "desktop.ini"), QSettings.Format.IniFormat)
+def open_window(qtbot, root, embedder, generator) -> MainWindow:
+    bridge = EngineBridge(lambda: Assistant(root / "home", embedder=embedder, generator=generator))
+    settings = QSettings(str(root / "desktop.ini"), QSettings.Format.IniFormat)
     window = MainWindow(bridge, settings)
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(
-        bridge.model_state, timeout=LONG, check_params_cb=lambda s, _d: s == "ready"
-    ):
+
+    def ready(state: str, _detail: str) -> bool:
+        return state == "ready"
+
+    with qtbot.waitSignal(bridge.model_state, timeout=LONG, check_params_cb=ready):
         bridge.start(None)
+    return window
+
+
+@pytest.fixture()
+def window(qtbot, tmp_path, embedder, generator):
+    window = open_window(qtbot, tmp_path, embedder, generator)
     yield window
-    bridge.shutdown()
+    window.bridge.shutdown()
 
 
 def ask(qtbot, window, question: str) -> list:
@@ -110,3 +115,25 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
 def test_citation_markers_become_links():
     assert linked_markers("Fee is 12 euros [2].") == "Fee is 12 euros [\\[2\\]](cite:2)."
     assert linked_markers("[1, 3]") == "[\\[1\\]](cite:1)[\\[3\\]](cite:3)"
+
+
+def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path, embedder, generator):
+    first = open_window(qtbot, tmp_path, embedder, generator)
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLE_DOCS, docs)
+    with qtbot.waitSignal(first.bridge.index_finished, timeout=LONG):
+        first.folders.add_requested.emit(str(docs))
+    question = "When is the workshop open on Saturdays?"
+    ask(qtbot, first, question)
+    qtbot.waitUntil(lambda: first.history.count() == 1, timeout=10_000)
+    first.close()
+    first.bridge.shutdown()
+
+    second = open_window(qtbot, tmp_path, embedder, generator)
+    try:
+        qtbot.waitUntil(lambda: question in second.chat.transcript.toPlainText(), timeout=10_000)
+        assert second.conversation.turns[0].question == question
+        assert second.history.count() == 1
+        assert second.saveGeometry() is not None
+    finally:
+        second.bridge.shutdown()
