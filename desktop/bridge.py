@@ -79,6 +79,7 @@ class EngineBridge(QObject):
     training_finished = Signal(object)  # TrainingResult | None (cancelled)
     conversations_listed = Signal(object)  # list[SavedConversation], newest first
     conversation_opened = Signal(object)  # Conversation
+    settings_loaded = Signal(object, str)  # Settings, data dir
 
     def __init__(self, assistant_factory: Callable[[], Any]) -> None:
         super().__init__()
@@ -108,6 +109,7 @@ class EngineBridge(QObject):
             self._ready.set()
         self.status_changed.emit(self._assistant.status())
         self.conversations_listed.emit(self._assistant.conversations.list())
+        self.settings_loaded.emit(self._assistant.settings, str(self._assistant.paths.data_dir))
 
     def start(self, add_sample_folder: Path | None = None) -> None:
         """Open the data, add the sample folder on a first run, index, watch, load the model."""
@@ -203,6 +205,21 @@ class EngineBridge(QObject):
     def cancel_answer(self) -> None:
         if self._answer_cancel is not None:
             self._answer_cancel.cancel()
+
+    def save_settings(self, changes: dict[str, Any]) -> None:
+        """Write changed settings to settings.toml (used from the next start)."""
+
+        def job() -> None:
+            import dataclasses
+
+            from engine.settings import save_settings
+
+            assistant = self.assistant
+            updated = dataclasses.replace(assistant.settings, **changes)
+            save_settings(assistant.paths, updated)
+            self.settings_loaded.emit(updated, str(assistant.paths.data_dir))
+
+        self._index.submit("saving the settings", job)
 
     # -- conversations -------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.bridge import EngineBridge
 from desktop.chat_panel import ChatPanel, ShownTurn
+from desktop.dialogs import SettingsDialog, TrainingDialog
 from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
@@ -141,11 +142,15 @@ class MainWindow(QMainWindow):
         self._action(
             menu, "&Add folder…", QKeySequence.StandardKey.Open, self.folders.choose_folder
         )
+        self._action(menu, "&Settings…", QKeySequence("Ctrl+,"), self.open_settings)
         self._action(menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         talk = self.menuBar().addMenu("&Conversation")
         self._action(talk, "&New conversation", QKeySequence.StandardKey.New, self.new_conversation)
         self._action(talk, "&Stop answer", QKeySequence(Qt.Key.Key_Escape), self.stop_answer)
         self._action(talk, "&Regenerate", QKeySequence("Ctrl+R"), self.regenerate)
+        voices = self.menuBar().addMenu("&Voice")
+        self._action(voices, "&Add adapter file…", QKeySequence(), self.add_adapter_file)
+        self._action(voices, "&Train a new voice…", QKeySequence(), self.train_voice)
 
     def _action(self, menu: Any, text: str, keys: Any, slot: Any) -> QAction:
         action = QAction(text, self)
@@ -169,6 +174,7 @@ class MainWindow(QMainWindow):
         b.adapters_listed.connect(self._adapters_listed)
         b.conversations_listed.connect(self._conversations_listed)
         b.conversation_opened.connect(self._conversation_opened)
+        b.settings_loaded.connect(self._settings_loaded)
         self.folders.add_requested.connect(b.add_folder)
         self.folders.remove_requested.connect(b.remove_folder)
         self.folders.reindex_requested.connect(b.reindex)
@@ -310,6 +316,31 @@ class MainWindow(QMainWindow):
         self.strength.setValue(round(strength * 100))
         self.voice.setCurrentIndex(max(0, self.voice.findData(name)))
         self._voice_timer.start()
+
+    # -- dialogs -------------------------------------------------------------------------
+
+    def _settings_loaded(self, settings: Any, data_dir: str) -> None:
+        self.engine_settings, self.data_dir = settings, data_dir
+
+    def open_settings(self) -> None:
+        if getattr(self, "engine_settings", None) is None:
+            return
+        dialog = SettingsDialog(self.engine_settings, self.data_dir, self)
+        if dialog.exec():
+            self.bridge.save_settings(dialog.changes())
+            self.statusBar().showMessage("Settings saved; they apply at the next start.", 6000)
+
+    def add_adapter_file(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Add a LoRA adapter (GGUF)", "", "GGUF (*.gguf)"
+        )
+        if path:
+            self.bridge.add_adapter(path)
+
+    def train_voice(self) -> None:
+        TrainingDialog(self.bridge, self).show()
 
     # -- state ---------------------------------------------------------------------------
 

@@ -97,15 +97,13 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
     shutil.copytree(SAMPLE_DOCS, docs)
     with qtbot.waitSignal(window.bridge.index_finished, timeout=LONG):
         window.folders.add_requested.emit(str(docs))
-    stopped: list = []
-
-    def stop_on_first_piece(_request, event):
-        if isinstance(event, AnswerText) and not stopped:
-            stopped.append(event)
-            qtbot.mouseClick(window.chat.stop_button, Qt.MouseButton.LeftButton)
-
-    window.bridge.answer_event.connect(stop_on_first_piece)
-    events = ask(qtbot, window, "Tell me everything about the pottery kiln and its rules.")
+    events: list = []  # appended on the worker thread (signals to plain functions run there)
+    window.bridge.answer_event.connect(lambda _r, e: events.append(e))
+    window.chat.input.setPlainText("Tell me everything about the pottery kiln and its rules.")
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: any(isinstance(e, AnswerText) for e in events), timeout=LONG)
+    qtbot.mouseClick(window.chat.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.request is None, timeout=LONG)
     final = events[-1]
     assert isinstance(final, Answer) and final.cancelled
     assert "stopped" in window.chat.transcript.toPlainText()
@@ -137,3 +135,44 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path, embedder, genera
         assert second.saveGeometry() is not None
     finally:
         second.bridge.shutdown()
+
+
+def test_settings_are_saved_for_the_next_start(qtbot, window, tmp_path):
+    from desktop.dialogs import SettingsDialog
+
+    qtbot.waitUntil(lambda: getattr(window, "engine_settings", None) is not None)
+    dialog = SettingsDialog(window.engine_settings, window.data_dir, window)
+    qtbot.addWidget(dialog)
+    dialog.n_ctx.setValue(2048)
+    dialog.ignore.setPlainText("*.tmp\ndrafts/")
+    with qtbot.waitSignal(window.bridge.settings_loaded, timeout=LONG):
+        window.bridge.save_settings(dialog.changes())
+    saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
+    assert "n_ctx = 2048" in saved and '"drafts/"' in saved
+    assert window.engine_settings.n_ctx == 2048
+
+
+def test_training_a_voice_from_the_app_can_be_cancelled(qtbot, window, tmp_path):
+    from desktop.dialogs import TrainingDialog
+
+    samples = tmp_path / "writing"
+    samples.mkdir()
+    (samples / "notes.md").write_text(
+        "\n\n".join(f"Entry {n}: the lighthouse lamp was cleaned and logged." for n in range(16))
+    )
+    dialog = TrainingDialog(window.bridge, window)
+    qtbot.addWidget(dialog)
+    dialog.samples.setText(str(samples))
+    dialog.name.setText("lighthouse")
+
+    seen: list = []  # appended on the worker thread
+    window.bridge.training_progress.connect(seen.append)
+    with qtbot.waitSignal(window.bridge.training_finished, timeout=LONG) as finished:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(
+            lambda: any(p.phase == "training" and p.step >= 1 for p in seen), timeout=LONG
+        )
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args == [None]
+    assert dialog.state.text() == "Cancelled: no voice was added."
+    assert "lighthouse" not in window.bridge.assistant.adapter_library.names()

@@ -1,0 +1,180 @@
+"""Dialogs: settings (model, context, threads, ignore patterns, data location) and training
+a new voice from a folder of writing (progress, cancel). Both talk to the engine only
+through the bridge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.bridge import EngineBridge
+
+
+class SettingsDialog(QDialog):
+    """The settings a person changes; saved to settings.toml, used from the next start."""
+
+    def __init__(self, settings: Any, data_dir: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Docent settings")
+        self.model = QLineEdit(settings.model)
+        self.model.setAccessibleName("Model file")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_model)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        self.n_ctx = QSpinBox()
+        self.n_ctx.setRange(512, 131072)
+        self.n_ctx.setSingleStep(512)
+        self.n_ctx.setValue(settings.n_ctx)
+        self.n_ctx.setAccessibleName("Context size")
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("automatic (one per core)")
+        self.threads.setValue(settings.threads)
+        self.threads.setAccessibleName("Threads")
+        self.ignore = QPlainTextEdit("\n".join(settings.ignore_patterns))
+        self.ignore.setAccessibleName("Ignore patterns")
+        self.ignore.setPlaceholderText("one glob per line, e.g. *.tmp or drafts/")
+        data = QLabel(data_dir)
+        data.setAccessibleName("Data location")
+        form = QFormLayout()
+        form.addRow("Model (GGUF file)", model_row)
+        form.addRow("Context size (tokens)", self.n_ctx)
+        form.addRow("Threads", self.threads)
+        form.addRow("Ignore patterns", self.ignore)
+        form.addRow("Data location", data)
+        note = QLabel("Changes apply the next time Docent starts.")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def _choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF (*.gguf)")
+        if path:
+            self.model.setText(path)
+
+    def changes(self) -> dict[str, Any]:
+        patterns = tuple(p.strip() for p in self.ignore.toPlainText().splitlines() if p.strip())
+        return {
+            "model": self.model.text().strip(),
+            "n_ctx": self.n_ctx.value(),
+            "threads": self.threads.value(),
+            "ignore_patterns": patterns,
+        }
+
+
+class TrainingDialog(QDialog):
+    """Train a voice: a samples folder, a name, then progress until done or cancelled."""
+
+    def __init__(self, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.setWindowTitle("Train a new voice")
+        self.samples = QLineEdit()
+        self.samples.setAccessibleName("Samples folder")
+        self.samples.setPlaceholderText("a folder of your writing (.txt, .md) or pairs (.jsonl)")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose)
+        row = QHBoxLayout()
+        row.addWidget(self.samples, 1)
+        row.addWidget(browse)
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Voice name")
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Training progress")
+        self.state = QLabel("Training runs on this computer; it takes minutes.")
+        self.state.setWordWrap(True)
+        self.start_button = QPushButton("Train")
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        form = QFormLayout()
+        form.addRow("Samples", row)
+        form.addRow("Name", self.name)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.state)
+        layout.addLayout(buttons)
+        self.running = False
+        bridge.training_progress.connect(self._progress)
+        bridge.training_finished.connect(self._finished)
+        bridge.failed.connect(self._failed)
+
+    def _choose(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a folder of samples")
+        if path:
+            self.samples.setText(path)
+
+    def start(self) -> None:
+        if self.running or not self.samples.text().strip() or not self.name.text().strip():
+            return
+        self.running = True
+        self.start_button.setEnabled(False)
+        self.state.setText("Starting…")
+        self.bridge.train_adapter(self.samples.text().strip(), self.name.text().strip())
+
+    def cancel(self) -> None:
+        if self.running:
+            self.bridge.cancel_training()
+            self.state.setText("Cancelling…")
+        else:
+            self.reject()
+
+    def _progress(self, progress: Any) -> None:
+        if progress.phase == "training" and progress.total_steps:
+            self.progress.setMaximum(progress.total_steps)
+            self.progress.setValue(progress.step)
+            text = f"Step {progress.step} of {progress.total_steps}"
+            if progress.validation_loss is not None:
+                text += f" · held-out loss {progress.validation_loss:.3f}"
+            if progress.remaining_s is not None:
+                text += f" · about {int(progress.remaining_s // 60) + 1} min left"
+            self.state.setText(text)
+        else:
+            self.state.setText(progress.phase.capitalize() + "…")
+
+    def _finished(self, result: Any) -> None:
+        self.running = False
+        self.start_button.setEnabled(True)
+        if result is None:
+            self.state.setText("Cancelled: no voice was added.")
+            return
+        validation = result.report["validation"]
+        self.state.setText(
+            f"Added “{result.name}”: held-out perplexity {validation['perplexity_without']} → "
+            f"{validation['perplexity_with']}. Choose it in the Voice menu."
+        )
+        self.cancel_button.setText("Close")
+
+    def _failed(self, what: str, message: str) -> None:
+        if self.running and what.startswith("training"):
+            self.running = False
+            self.start_button.setEnabled(True)
+            self.state.setText(message)
