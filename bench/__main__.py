@@ -22,6 +22,7 @@ BENCHMARKS = (
     "answers",
     "adapters",
     "training",
+    "desktop",
 )
 
 

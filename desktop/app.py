@@ -10,26 +10,24 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def launch(app: Any, home: str | Path | None = None, settings: Any = None) -> tuple[Any, Any]:
+    """Build and show the window, start the engine behind it; (window, bridge)."""
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from desktop.bridge import EngineBridge
     from desktop.main_window import MainWindow
     from engine.resources import sample_docs
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication(list(argv) if argv is not None else sys.argv)
-    app.setApplicationName("Docent")
-    app.setOrganizationName("Docent")
-    settings = QSettings("Docent", "Docent")
+    settings = settings or QSettings("Docent", "Docent")
 
-    def open_assistant():  # runs on the bridge's worker thread
+    def open_assistant() -> Any:  # runs on the bridge's worker thread
         from engine.assistant import Assistant
 
-        return Assistant()
+        return Assistant(home)
 
     bridge = EngineBridge(open_assistant)
     window = MainWindow(bridge, settings)
@@ -38,6 +36,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     bridge.start(sample_docs() if first_run else None)
     settings.setValue("first_run_done", True)
     app.aboutToQuit.connect(bridge.shutdown)
+    return window, bridge
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication(list(argv) if argv is not None else sys.argv)
+    app.setApplicationName("Docent")
+    app.setOrganizationName("Docent")
+    launch(app)
     return app.exec()
 
 
