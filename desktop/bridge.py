@@ -245,6 +245,17 @@ class EngineBridge(QObject):
 
         self._index.submit("deleting the conversation", job)
 
+    def choose_model(self, path: str) -> None:
+        """Answer with another GGUF file: checked, loaded, then `model_state` "ready"."""
+
+        def job() -> None:
+            assistant = self.assistant
+            assistant.use_model(path)  # a bad file raises here; the current model stays
+            self.voice_applied.emit(())
+            self._preload()
+
+        self._model.submit(f"switching to the model {Path(path).name}", job)
+
     # -- voices and adapters -------------------------------------------------------------
 
     def apply_voice(self, voice: Sequence[AdapterChoice]) -> None:

@@ -127,6 +127,11 @@ class MainWindow(QMainWindow):
         self.scope.setAccessibleName("Scope")
         self.scope.addItem("All folders", None)
         bar.addWidget(self.model_label)
+        choose = QPushButton("Choose…")
+        choose.setToolTip("Answer with another GGUF model file")
+        choose.setAccessibleName("Choose model")
+        choose.clicked.connect(self.choose_model)
+        bar.addWidget(choose)
         bar.addSeparator()
         bar.addWidget(QLabel(" Voice "))
         bar.addWidget(self.voice)
@@ -295,6 +300,10 @@ class MainWindow(QMainWindow):
 
     def _voice_applied(self, voice: Any) -> None:
         self.applied_voice = tuple(voice)
+        self.voice.blockSignals(True)
+        name = self.applied_voice[0].name if self.applied_voice else None
+        self.voice.setCurrentIndex(max(0, self.voice.findData(name)))
+        self.voice.blockSignals(False)
         self.conversation.voice = self.applied_voice
         self.settings.setValue("voice", [[c.name, c.scale] for c in self.applied_voice])
         self.statusBar().showMessage(f"Voice: {_voice_text(self.applied_voice) or 'none'}", 4000)
@@ -329,6 +338,13 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             self.bridge.save_settings(dialog.changes())
             self.statusBar().showMessage("Settings saved; they apply at the next start.", 6000)
+
+    def choose_model(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF (*.gguf)")
+        if path:
+            self.bridge.choose_model(path)
 
     def add_adapter_file(self) -> None:
         from PySide6.QtWidgets import QFileDialog

@@ -29,7 +29,7 @@ from engine.prompting import PromptBuilder
 from engine.reembedding import reembed_store
 from engine.resources import bundled_adapters
 from engine.retrieval import Mode, Retriever, SearchHit
-from engine.settings import Paths, Settings, load_settings, resolve_paths
+from engine.settings import Paths, Settings, load_settings, resolve_paths, save_settings
 from engine.store import Store
 from engine.vector_index import IndexParams, open_index
 from engine.watcher import FolderWatcher
@@ -157,6 +157,29 @@ class Assistant:
                     temperature=self.settings.temperature,
                 )
             return self._generator
+
+    def use_model(self, spec: str | Path) -> LlamaGenerator:
+        """Answer with another GGUF model from now on, kept in the settings.
+
+        The file is checked before anything changes (ModelFileError / ModelNotFoundError
+        leave the current model in place); it loads on first use. Adapters applied to the
+        previous model are dropped with it.
+        """
+        path = resolve_model(str(spec), self.paths.models_dir)
+        replacement = LlamaGenerator(
+            path,
+            n_ctx=self.settings.n_ctx,
+            threads=self.settings.threads,
+            chat_template=self.settings.chat_template or None,
+            temperature=self.settings.temperature,
+        )
+        with self._lock:
+            previous, self._generator, self._answerer = self._generator, replacement, None
+        if previous is not None:
+            previous.close()
+        self.settings = dataclasses.replace(self.settings, model=str(path))
+        save_settings(self.paths, self.settings)
+        return replacement
 
     @property
     def relevance_gate(self) -> RelevanceGate:

@@ -176,3 +176,26 @@ def test_training_a_voice_from_the_app_can_be_cancelled(qtbot, window, tmp_path)
     assert finished.args == [None]
     assert dialog.state.text() == "Cancelled: no voice was added."
     assert "lighthouse" not in window.bridge.assistant.adapter_library.names()
+
+
+def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
+    bad = tmp_path / "notes.gguf"
+    bad.write_text("not a model")
+    with qtbot.waitSignal(window.bridge.failed, timeout=LONG):
+        window.bridge.choose_model(str(bad))
+    assert "not a GGUF file" in window.errors.label.text()
+    assert window.bridge.assistant.generator.path == model_path  # unchanged
+
+    other = tmp_path / "copy-of-the-model.gguf"
+    shutil.copyfile(model_path, other)
+
+    def ready(state: str, _detail: str) -> bool:
+        return state == "ready"
+
+    with qtbot.waitSignal(window.bridge.model_state, timeout=LONG, check_params_cb=ready):
+        window.bridge.choose_model(str(other))
+    assert window.model_label.text() == "Model: copy-of-the-model.gguf"
+    saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
+    assert str(other) in saved
+    events = ask(qtbot, window, "Is anything indexed yet?")
+    assert isinstance(events[-1], Answer) and events[-1].model in (None, other.name)
