@@ -92,7 +92,6 @@ class EngineBridge(QObject):
         self._training_cancel: CancelToken | None = None
         self._model = _Worker("docent-model", self._report_error)
         self._index = _Worker("docent-index", self._report_error)
-        self._index.submit("opening your Docent data", self._open)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -112,7 +111,12 @@ class EngineBridge(QObject):
         self.settings_loaded.emit(self._assistant.settings, str(self._assistant.paths.data_dir))
 
     def start(self, add_sample_folder: Path | None = None) -> None:
-        """Open the data, add the sample folder on a first run, index, watch, load the model."""
+        """Open the data, add the sample folder on a first run, index, watch, load the model.
+
+        Call it once the widgets are connected: what opening reports (status, saved
+        conversations, settings) is emitted then, and would be lost before.
+        """
+        self._index.submit("opening your Docent data", self._open)
         self._index.submit("indexing your folders", lambda: self._start(add_sample_folder))
         self._model.submit("loading the model", self._preload)
 

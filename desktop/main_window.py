@@ -404,6 +404,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.sync()
         self.stop_answer()
         super().closeEvent(event)
 
