@@ -102,19 +102,12 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 
 def _overhead(corpus: squad.Corpus, embedder: Any, rng: random.Random) -> dict[str, Any]:
-    from engine.assistant import Assistant
-
     articles = _articles(corpus)[:OVERHEAD_ARTICLES]
     files = {p: t for p, t in corpus.files.items() if _article(p) in articles}
     candidates = [q for q in corpus.questions if q.gold in files]
     rng.shuffle(candidates)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        squad.write(squad.Corpus(files, ()), folder)
-        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
-            assistant.add_folder(folder)
-            assistant.sync()
-            return _compare(assistant, candidates, len(files))
+    with squad.indexed(files, embedder) as (assistant, _folder):
+        return _compare(assistant, candidates, len(files))
 
 
 def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) -> dict[str, Any]:

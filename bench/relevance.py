@@ -25,9 +25,7 @@ applied, unchanged, to the held-out half.
 from __future__ import annotations
 
 import random
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from bench import squad
@@ -122,7 +120,6 @@ def _best_gate(features: dict[str, Rows]) -> Gate:
 def _half(
     corpus: squad.Corpus, articles: Sequence[str], rng: random.Random, embedder: Any
 ) -> dict[str, Any]:
-    from engine.assistant import Assistant
     from engine.keywords import term_coverage
 
     indexed_articles = sorted(rng.sample(list(articles), INDEXED_ARTICLES), key=articles.index)
@@ -153,35 +150,30 @@ def _half(
         "near_miss": _sample(near_miss, MAX_NEGATIVES, rng),
     }
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        squad.write(squad.Corpus(files, ()), folder)
-        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
-            assistant.add_folder(folder)
-            assistant.sync()
-            chunks = assistant.status().chunks
-            features: dict[str, Rows] = {}
-            gold_found = 0
-            k = assistant.settings.answer_sources
-            for kind, questions in sampled.items():
-                values: Rows = []
-                for start in range(0, len(questions), BATCH):
-                    batch = questions[start : start + BATCH]
-                    rows = assistant.search_many([q.text for q in batch], k=k)
-                    for question, hits in zip(batch, rows, strict=True):
-                        values.append(
-                            [
-                                (
-                                    h.similarity,
-                                    term_coverage(question.text, f"{h.heading} {h.text}"),
-                                )
-                                for h in hits
-                            ]
-                        )
-                        if kind == "positive":
-                            gold = str(folder / question.gold)
-                            gold_found += any(h.path == gold for h in hits)
-                features[kind] = values
+    with squad.indexed(files, embedder) as (assistant, folder):
+        chunks = assistant.status().chunks
+        features: dict[str, Rows] = {}
+        gold_found = 0
+        k = assistant.settings.answer_sources
+        for kind, questions in sampled.items():
+            values: Rows = []
+            for start in range(0, len(questions), BATCH):
+                batch = questions[start : start + BATCH]
+                rows = assistant.search_many([q.text for q in batch], k=k)
+                for question, hits in zip(batch, rows, strict=True):
+                    values.append(
+                        [
+                            (
+                                h.similarity,
+                                term_coverage(question.text, f"{h.heading} {h.text}"),
+                            )
+                            for h in hits
+                        ]
+                    )
+                    if kind == "positive":
+                        gold = str(folder / question.gold)
+                        gold_found += any(h.path == gold for h in hits)
+            features[kind] = values
 
     return {
         "indexed_articles": len(indexed_articles),

@@ -6,13 +6,16 @@ path is that paragraph's file.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
+import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SQUAD_ZIP = (
     Path(__file__).resolve().parents[1].parent / "shared" / "data" / "squad-dev-v1.1.json.zip"
@@ -86,3 +89,18 @@ def score(ranked_paths: Sequence[Sequence[str]], golds: Sequence[str]) -> Qualit
         ndcg += 1.0 / math.log2(rank + 1)
     n = max(len(golds), 1)
     return Quality(recall / n, mrr / n, ndcg / n, len(golds))
+
+
+@contextlib.contextmanager
+def indexed(files: dict[str, str], embedder: Any) -> Iterator[tuple[Any, Path]]:
+    """A temporary home with `files` written to a folder, added and indexed: (assistant,
+    folder)."""
+    from engine.assistant import Assistant
+
+    with tempfile.TemporaryDirectory(prefix="docent-bench-") as tmp:
+        folder = Path(tmp) / "docs"
+        write(Corpus(files, ()), folder)
+        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
+            assistant.add_folder(folder)
+            assistant.sync()
+            yield assistant, folder

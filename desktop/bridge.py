@@ -228,12 +228,7 @@ class EngineBridge(QObject):
     # -- conversations -------------------------------------------------------------------
 
     def save_conversation(self, conversation: Conversation) -> None:
-        def job() -> None:
-            store = self.assistant.conversations
-            store.save(conversation)
-            self.conversations_listed.emit(store.list())
-
-        self._index.submit("saving the conversation", job)
+        self._change_conversations("saving the conversation", lambda s: s.save(conversation))
 
     def open_conversation(self, conversation_id: str) -> None:
         def job() -> None:
@@ -242,12 +237,17 @@ class EngineBridge(QObject):
         self._index.submit("opening the conversation", job)
 
     def delete_conversation(self, conversation_id: str) -> None:
+        self._change_conversations("deleting the conversation", lambda s: s.delete(conversation_id))
+
+    def _change_conversations(self, what: str, change: Callable[[Any], None]) -> None:
+        """Change the conversation store, then report the new listing."""
+
         def job() -> None:
             store = self.assistant.conversations
-            store.delete(conversation_id)
+            change(store)
             self.conversations_listed.emit(store.list())
 
-        self._index.submit("deleting the conversation", job)
+        self._index.submit(what, job)
 
     def choose_model(self, path: str) -> None:
         """Answer with another GGUF file: checked, loaded, then `model_state` "ready"."""

@@ -141,15 +141,15 @@ class ChatPanel(QWidget):
     # -- input ---------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.input and isinstance(event, QKeyEvent):
-            key = event
-            if (
-                event.type() == QEvent.Type.KeyPress
-                and key.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and not (key.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            ):
-                self._send()
-                return True
+        if (
+            watched is self.input
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not (event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        ):
+            self._send()
+            return True
         return super().eventFilter(watched, event)
 
     def _send(self) -> None:

@@ -33,11 +33,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Docent settings")
         self.model = QLineEdit(settings.model)
         self.model.setAccessibleName("Model file")
-        browse = QPushButton("Choose…")
-        browse.clicked.connect(self._choose_model)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model, 1)
-        model_row.addWidget(browse)
+        model_row = _with_browse(self.model, self._choose_model)
         self.n_ctx = QSpinBox()
         self.n_ctx.setRange(512, 131072)
         self.n_ctx.setSingleStep(512)
@@ -95,11 +91,7 @@ class TrainingDialog(QDialog):
         self.samples = QLineEdit()
         self.samples.setAccessibleName("Samples folder")
         self.samples.setPlaceholderText("a folder of your writing (.txt, .md) or pairs (.jsonl)")
-        browse = QPushButton("Choose…")
-        browse.clicked.connect(self._choose)
-        row = QHBoxLayout()
-        row.addWidget(self.samples, 1)
-        row.addWidget(browse)
+        row = _with_browse(self.samples, self._choose)
         self.name = QLineEdit()
         self.name.setAccessibleName("Voice name")
         self.progress = QProgressBar()
@@ -178,3 +170,13 @@ class TrainingDialog(QDialog):
             self.running = False
             self.start_button.setEnabled(True)
             self.state.setText(message)
+
+
+def _with_browse(field: QLineEdit, choose: Any) -> QHBoxLayout:
+    """A path field with a Choose… button beside it."""
+    browse = QPushButton("Choose…")
+    browse.clicked.connect(choose)
+    row = QHBoxLayout()
+    row.addWidget(field, 1)
+    row.addWidget(browse)
+    return row

@@ -149,14 +149,18 @@ class Assistant:
         """The language model (checked now, loaded into llama.cpp on first use)."""
         with self._lock:
             if self._generator is None:
-                self._generator = LlamaGenerator(
-                    resolve_model(self.settings.model, self.paths.models_dir),
-                    n_ctx=self.settings.n_ctx,
-                    threads=self.settings.threads,
-                    chat_template=self.settings.chat_template or None,
-                    temperature=self.settings.temperature,
-                )
+                self._generator = self._new_generator(self.settings.model)
             return self._generator
+
+    def _new_generator(self, spec: str) -> LlamaGenerator:
+        """A generator for a model setting value, with the answer settings (file checked)."""
+        return LlamaGenerator(
+            resolve_model(spec, self.paths.models_dir),
+            n_ctx=self.settings.n_ctx,
+            threads=self.settings.threads,
+            chat_template=self.settings.chat_template or None,
+            temperature=self.settings.temperature,
+        )
 
     def use_model(self, spec: str | Path) -> LlamaGenerator:
         """Answer with another GGUF model from now on, kept in the settings.
@@ -165,19 +169,12 @@ class Assistant:
         leave the current model in place); it loads on first use. Adapters applied to the
         previous model are dropped with it.
         """
-        path = resolve_model(str(spec), self.paths.models_dir)
-        replacement = LlamaGenerator(
-            path,
-            n_ctx=self.settings.n_ctx,
-            threads=self.settings.threads,
-            chat_template=self.settings.chat_template or None,
-            temperature=self.settings.temperature,
-        )
+        replacement = self._new_generator(str(spec))
         with self._lock:
             previous, self._generator, self._answerer = self._generator, replacement, None
         if previous is not None:
             previous.close()
-        self.settings = dataclasses.replace(self.settings, model=str(path))
+        self.settings = dataclasses.replace(self.settings, model=str(replacement.path))
         save_settings(self.paths, self.settings)
         return replacement
 

@@ -132,7 +132,7 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path, embedder, genera
         qtbot.waitUntil(lambda: question in second.chat.transcript.toPlainText(), timeout=10_000)
         assert second.conversation.turns[0].question == question
         assert second.history.count() == 1
-        assert second.saveGeometry() is not None
+        assert second.settings.value("geometry") is not None  # the first window saved it
     finally:
         second.bridge.shutdown()
 
@@ -195,6 +195,8 @@ def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
     with qtbot.waitSignal(window.bridge.model_state, timeout=LONG, check_params_cb=ready):
         window.bridge.choose_model(str(other))
     assert window.model_label.text() == "Model: copy-of-the-model.gguf"
+    generator_now = window.bridge.assistant.generator
+    assert generator_now.path == other and generator_now.loaded
     saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
     assert str(other) in saved
     events = ask(qtbot, window, "Is anything indexed yet?")
