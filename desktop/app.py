@@ -1,7 +1,7 @@
 """`docent-desktop` (and `make run`): the desktop app.
 
-The window appears at once; the engine opens, indexes and loads the model behind it on
-the bridge's worker threads. On the very first run the bundled sample folder is added,
+The window appears at once; the engine opens, indexes and loads the model behind it, in
+its own process (see desktop.bridge). On the very first run the bundled sample folder is added,
 so a newcomer can ask a question straight away.
 """
 
@@ -24,12 +24,7 @@ def launch(app: Any, home: str | Path | None = None, settings: Any = None) -> tu
 
     settings = settings or QSettings("Docent", "Docent")
 
-    def open_assistant() -> Any:  # runs on the bridge's worker thread
-        from engine.assistant import Assistant
-
-        return Assistant(home)
-
-    bridge = EngineBridge(open_assistant)
+    bridge = EngineBridge(home)
     window = MainWindow(bridge, settings)
     window.show()
     first_run = not settings.value("first_run_done", False, type=bool)
@@ -40,6 +35,9 @@ def launch(app: Any, home: str | Path | None = None, settings: Any = None) -> tu
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a packaged app starts the engine from itself
     from PySide6.QtWidgets import QApplication
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

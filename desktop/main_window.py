@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         b.adapters_listed.connect(self._adapters_listed)
         b.conversations_listed.connect(self._conversations_listed)
         b.conversation_opened.connect(self._conversation_opened)
+        b.conversation_saved.connect(self._conversation_saved)
         b.settings_loaded.connect(self._settings_loaded)
         self.folders.add_requested.connect(b.add_folder)
         self.folders.remove_requested.connect(b.remove_folder)
@@ -248,8 +249,12 @@ class MainWindow(QMainWindow):
         if request == self.request:
             self.request = None
             self.chat.set_busy(False)
-            self.bridge.save_conversation(self.conversation)
             self.settings.setValue("last_conversation", self.conversation.id)
+
+    def _conversation_saved(self, request: int, conversation: Any) -> None:
+        """The engine kept the conversation with its new turn: that copy is ours now."""
+        if request == self.request and conversation.id == self.conversation.id:
+            self.conversation = conversation
 
     # -- earlier conversations -----------------------------------------------------------
 

@@ -1,8 +1,13 @@
-"""The desktop window, offscreen, on the real engine (embedder, index, model, adapters)."""
+"""The desktop window, offscreen, on the real engine (embedder, index, model, adapters)
+running in its own process, as in the app."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
@@ -11,14 +16,14 @@ from desktop.bridge import EngineBridge
 from desktop.chat_panel import linked_markers
 from desktop.main_window import MainWindow
 from engine.answering import Answer, AnswerText, SourcesFound
-from engine.assistant import Assistant
+from engine.service import EngineFacts
 from tests.conftest import SAMPLE_DOCS
 
 LONG = 180_000  # ms: model loading and answering on a busy 2-core machine
 
 
-def open_window(qtbot, root, embedder, generator) -> MainWindow:
-    bridge = EngineBridge(lambda: Assistant(root / "home", embedder=embedder, generator=generator))
+def open_window(qtbot, root) -> MainWindow:
+    bridge = EngineBridge(root / "home")
     settings = QSettings(str(root / "desktop.ini"), QSettings.Format.IniFormat)
     window = MainWindow(bridge, settings)
     qtbot.addWidget(window)
@@ -33,10 +38,17 @@ def open_window(qtbot, root, embedder, generator) -> MainWindow:
 
 
 @pytest.fixture()
-def window(qtbot, tmp_path, embedder, generator):
-    window = open_window(qtbot, tmp_path, embedder, generator)
+def window(qtbot, tmp_path):
+    window = open_window(qtbot, tmp_path)
     yield window
     window.bridge.shutdown()
+
+
+def facts(qtbot, window) -> EngineFacts:
+    """What the engine process runs now (after the work queued before)."""
+    with qtbot.waitSignal(window.bridge.engine_described, timeout=LONG) as described:
+        window.bridge.describe()
+    return described.args[0]
 
 
 def ask(qtbot, window, question: str) -> list:
@@ -81,7 +93,7 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.bridge.voice_applied, timeout=LONG):
         window.select_voice("concise", 1.0)
     assert [c.name for c in window.applied_voice] == ["concise"]
-    assert [a.name for a in window.bridge.assistant.generator.adapters] == ["concise"]
+    assert facts(qtbot, window).voice == window.applied_voice
 
     bad = tmp_path / "notes.gguf"
     bad.write_text("not an adapter")
@@ -115,8 +127,8 @@ def test_citation_markers_become_links():
     assert linked_markers("[1, 3]") == "[\\[1\\]](cite:1)[\\[3\\]](cite:3)"
 
 
-def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path, embedder, generator):
-    first = open_window(qtbot, tmp_path, embedder, generator)
+def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):
+    first = open_window(qtbot, tmp_path)
     docs = tmp_path / "docs"
     shutil.copytree(SAMPLE_DOCS, docs)
     with qtbot.waitSignal(first.bridge.index_finished, timeout=LONG):
@@ -125,9 +137,12 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path, embedder, genera
     ask(qtbot, first, question)
     qtbot.waitUntil(lambda: first.history.count() == 1, timeout=10_000)
     first.close()
+    engine = first.bridge.engine_pid
     first.bridge.shutdown()
+    with pytest.raises(ProcessLookupError):
+        os.kill(engine, 0)  # the engine process has ended
 
-    second = open_window(qtbot, tmp_path, embedder, generator)
+    second = open_window(qtbot, tmp_path)
     try:
         qtbot.waitUntil(lambda: question in second.chat.transcript.toPlainText(), timeout=10_000)
         assert second.conversation.turns[0].question == question
@@ -175,16 +190,19 @@ def test_training_a_voice_from_the_app_can_be_cancelled(qtbot, window, tmp_path)
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert finished.args == [None]
     assert dialog.state.text() == "Cancelled: no voice was added."
-    assert "lighthouse" not in window.bridge.assistant.adapter_library.names()
+    assert "lighthouse" not in facts(qtbot, window).adapters
+    assert {"concise", "warm"} <= set(facts(qtbot, window).adapters)
 
 
 def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
+    before = facts(qtbot, window)
     bad = tmp_path / "notes.gguf"
     bad.write_text("not a model")
     with qtbot.waitSignal(window.bridge.failed, timeout=LONG):
         window.bridge.choose_model(str(bad))
     assert "not a GGUF file" in window.errors.label.text()
-    assert window.bridge.assistant.generator.path == model_path  # unchanged
+    assert facts(qtbot, window) == before  # the model is unchanged
+    assert before.model_loaded
 
     other = tmp_path / "copy-of-the-model.gguf"
     shutil.copyfile(model_path, other)
@@ -195,9 +213,28 @@ def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
     with qtbot.waitSignal(window.bridge.model_state, timeout=LONG, check_params_cb=ready):
         window.bridge.choose_model(str(other))
     assert window.model_label.text() == "Model: copy-of-the-model.gguf"
-    generator_now = window.bridge.assistant.generator
-    assert generator_now.path == other and generator_now.loaded
+    now = facts(qtbot, window)
+    assert now.model_path == str(other) and now.model_loaded
     saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
     assert str(other) in saved
     events = ask(qtbot, window, "Is anything indexed yet?")
     assert isinstance(events[-1], Answer) and events[-1].model in (None, other.name)
+
+
+def test_a_crashed_engine_is_reported_and_the_window_stays(qtbot, window):
+    os.kill(window.bridge.engine_pid, signal.SIGKILL)
+    qtbot.waitUntil(window.errors.isVisible, timeout=LONG)
+    assert "stopped unexpectedly" in window.errors.label.text()
+    assert window.isVisible() and window.chat.input.isEnabled()
+
+
+def test_the_gui_process_does_not_import_the_heavy_engine_parts():
+    code = (
+        "import sys, desktop.app, desktop.bridge, desktop.main_window, desktop.dialogs;"
+        "print([m for m in ('torch', 'transformers', 'sentence_transformers', 'llama_cpp',"
+        " 'peft') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]"
