@@ -52,6 +52,16 @@ def tick():
     phase["max"] = max(phase["max"], now - last[0] - 5)
     last[0] = now
 
+import gc
+gc_started = [0.0]
+def gc_pause(phase_, info):
+    if phase_ == "start":
+        gc_started[0] = time.perf_counter()
+    else:
+        pause = (time.perf_counter() - gc_started[0]) * 1000
+        result["gc_max_ms"] = round(max(result.get("gc_max_ms", 0.0), pause), 1)
+gc.callbacks.append(gc_pause)
+
 timer = QTimer()
 timer.setInterval(5)
 timer.timeout.connect(tick)
@@ -174,6 +184,8 @@ def run(embedder: Any) -> dict[str, Any]:
         "runs": RUNS,
         "launch_s": {"median": round(statistics.median(launch), 2), "all": launch},
         "max_stall_ms": stalls,
+        "stall_ms_per_run": [{p: r["stalls"][p] for p in stalls} for r in runs],
+        "longest_gc_pause_ms": max(r.get("gc_max_ms", 0.0) for r in runs),
         "heavy_modules_in_gui_process": sorted({m for r in runs for m in r["gui_imports"]}),
         "target": f"launch <= {TARGET_LAUNCH_S:g} s, stalls <= {TARGET_STALL_MS:g} ms",
         "met": statistics.median(launch) <= TARGET_LAUNCH_S

@@ -105,9 +105,7 @@ class EngineBridge(QObject):
         """
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
-        process = context.Process(
-            target=serve, args=(theirs, self._home), name="docent-engine"
-        )
+        process = context.Process(target=serve, args=(theirs, self._home), name="docent-engine")
         process.start()
         theirs.close()
         self._process, self._connection, self._closing = process, ours, False

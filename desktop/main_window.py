@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QSlider,
     QSplitter,
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self._voice_timer.setSingleShot(True)
         self._voice_timer.setInterval(VOICE_DEBOUNCE_MS)
         self._voice_timer.timeout.connect(self._apply_voice)
+        self._about_requested = False
         self._connect()
         self._restore()
 
@@ -153,9 +155,15 @@ class MainWindow(QMainWindow):
         self._action(talk, "&New conversation", QKeySequence.StandardKey.New, self.new_conversation)
         self._action(talk, "&Stop answer", QKeySequence(Qt.Key.Key_Escape), self.stop_answer)
         self._action(talk, "&Regenerate", QKeySequence("Ctrl+R"), self.regenerate)
+        self._action(talk, "&Delete conversation", QKeySequence(), self.delete_conversation)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.history)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)  # Delete in the list only
+        delete.activated.connect(self.delete_conversation)
         voices = self.menuBar().addMenu("&Voice")
         self._action(voices, "&Add adapter file…", QKeySequence(), self.add_adapter_file)
         self._action(voices, "&Train a new voice…", QKeySequence(), self.train_voice)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About Docent", QKeySequence(), self.show_about)
 
     def _action(self, menu: Any, text: str, keys: Any, slot: Any) -> QAction:
         action = QAction(text, self)
@@ -181,6 +189,7 @@ class MainWindow(QMainWindow):
         b.conversation_opened.connect(self._conversation_opened)
         b.conversation_saved.connect(self._conversation_saved)
         b.settings_loaded.connect(self._settings_loaded)
+        b.engine_described.connect(self._engine_described)
         self.folders.add_requested.connect(b.add_folder)
         self.folders.remove_requested.connect(b.remove_folder)
         self.folders.reindex_requested.connect(b.reindex)
@@ -269,6 +278,16 @@ class MainWindow(QMainWindow):
         if first_listing and last and any(c.id == last for c in saved):
             self.bridge.open_conversation(str(last))
 
+    def delete_conversation(self) -> None:
+        """Delete the conversation selected in the list (the open one starts afresh)."""
+        item = self.history.currentItem()
+        if item is None or self.request is not None:
+            return
+        conversation_id = item.data(Qt.ItemDataRole.UserRole)
+        if conversation_id == self.conversation.id:
+            self.new_conversation()
+        self.bridge.delete_conversation(conversation_id)
+
     def _open_selected(self, item: QListWidgetItem) -> None:
         conversation_id = item.data(Qt.ItemDataRole.UserRole)
         if conversation_id and conversation_id != self.conversation.id and self.request is None:
@@ -335,6 +354,24 @@ class MainWindow(QMainWindow):
 
     def _settings_loaded(self, settings: Any, data_dir: str) -> None:
         self.engine_settings, self.data_dir = settings, data_dir
+
+    def show_about(self) -> None:
+        self._about_requested = True
+        self.bridge.describe()  # answered by engine_described
+
+    def _engine_described(self, facts: Any) -> None:
+        if not self._about_requested:
+            return
+        self._about_requested = False
+        voice = _voice_text(facts.voice) or "none"
+        QMessageBox.about(
+            self,
+            "About Docent",
+            "<b>Docent</b>: chat with your own folders, offline.<br><br>"
+            f"Model: {facts.model_path}<br>Voice: {voice}<br>"
+            f"Data: {facts.data_dir}<br>Engine process: {facts.pid}<br><br>"
+            "Nothing leaves this machine.",
+        )
 
     def open_settings(self) -> None:
         if getattr(self, "engine_settings", None) is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 def serve(connection: Connection, home: str | None) -> None:
     """Process entry: open the engine on `home` and serve commands until shutdown."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _yield_to_the_window()
     from engine.service import COMMANDS, EngineService
 
     send_lock = threading.Lock()
@@ -55,3 +57,14 @@ def serve(connection: Connection, home: str | None) -> None:
         service.shutdown()
         emit("closed", ())
         connection.close()
+
+
+ENGINE_NICENESS = 5
+
+
+def _yield_to_the_window() -> None:
+    """Run the engine at a slightly lower priority than the window, so that on a laptop
+    whose cores are all busy indexing or answering, the GUI thread is scheduled first."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(ENGINE_NICENESS)

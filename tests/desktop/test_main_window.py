@@ -148,6 +148,12 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):
         assert second.conversation.turns[0].question == question
         assert second.history.count() == 1
         assert second.settings.value("geometry") is not None  # the first window saved it
+
+        second.history.setCurrentRow(0)
+        second.delete_conversation()  # Conversation > Delete, or Delete in the list
+        qtbot.waitUntil(lambda: second.history.count() == 0, timeout=LONG)
+        assert question not in second.chat.transcript.toPlainText()  # a fresh one is open
+        assert not list((tmp_path / "home").rglob("conversations/*.json"))
     finally:
         second.bridge.shutdown()
 
