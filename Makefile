@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test bench lint install clean-venv
+.PHONY: run test bench lint install clean-venv package package-test
 
 install: $(STAMP)
 
@@ -31,8 +31,18 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engine desktop tests bench
-	$(VENV)/bin/ruff format --check engine desktop tests bench
+	$(VENV)/bin/ruff check engine desktop tests bench installers docs
+	$(VENV)/bin/ruff format --check engine desktop tests bench installers docs
+
+# The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
+package: $(STAMP)
+	$(PY) -m pip install -e '.[package]'
+	bash installers/linux/build.sh
+
+# Unpack the tarball and run it with no Python and no network (builds it if missing).
+package-test: $(STAMP)
+	ls dist/docent-*-linux-*.tar.gz >/dev/null 2>&1 || $(MAKE) package
+	bash installers/linux/smoke_test.sh
 
 clean-venv:
 	rm -rf $(VENV)

@@ -35,17 +35,79 @@ def launch(app: Any, home: str | Path | None = None, settings: Any = None) -> tu
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
     import multiprocessing
 
     multiprocessing.freeze_support()  # a packaged app starts the engine from itself
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from engine.resources import app_icon
+
+    argv = list(argv) if argv is not None else sys.argv
+    parser = argparse.ArgumentParser(prog="docent-desktop", description="Docent's window.")
+    parser.add_argument("--home", help="keep all Docent data (and window state) under HOME")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="start, index the folders and load the model, then quit (exit 0 if all went well)",
+    )
+    args, qt_args = parser.parse_known_args(argv[1:])
+
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app = QApplication(list(argv) if argv is not None else sys.argv)
+    app = QApplication(argv[:1] + qt_args)
     app.setApplicationName("Docent")
     app.setOrganizationName("Docent")
-    launch(app)
+    app.setDesktopFileName("docent")  # matches the .desktop file of the Linux package
+    app.setWindowIcon(QIcon(str(app_icon())))
+    settings = None
+    if args.home:
+        settings = QSettings(str(Path(args.home) / "desktop.ini"), QSettings.Format.IniFormat)
+    _window, bridge = launch(app, args.home, settings)  # the window lives until exit
+    if args.check:
+        _quit_when_ready(app, bridge)
     return app.exec()
+
+
+def _quit_when_ready(app: Any, bridge: Any, limit_s: int = 900) -> None:
+    """`--check`: leave once the first indexing pass and the model are done; the exit
+    code says whether they went well, and a line on stdout says what happened."""
+    from PySide6.QtCore import QTimer
+
+    state: dict[str, Any] = {"indexed": None, "model": None, "errors": []}
+
+    def finish() -> None:
+        report, model = state["indexed"], state["model"]
+        if report is None or model is None:
+            return
+        ok = model[0] == "ready" and not state["errors"]
+        print(
+            f"check: {'ok' if ok else 'FAILED'}; indexed {report.added} new file(s), "
+            f"{len(report.failures)} failure(s); model {model[0]}: {model[1]}"
+            + "".join(f"; {what}: {message}" for what, message in state["errors"]),
+            flush=True,
+        )
+        app.exit(0 if ok else 1)
+
+    def indexed(report: Any) -> None:
+        if state["indexed"] is None:
+            state["indexed"] = report
+            finish()
+
+    def model(status: str, detail: str) -> None:
+        if status in ("ready", "failed"):
+            state["model"] = (status, detail)
+            finish()
+
+    def timed_out() -> None:
+        print(f"check: FAILED; not ready after {limit_s} s", flush=True)
+        app.exit(1)
+
+    bridge.index_finished.connect(indexed)
+    bridge.model_state.connect(model)
+    bridge.failed.connect(lambda what, message: state["errors"].append((what, message)))
+    QTimer.singleShot(limit_s * 1000, timed_out)
 
 
 if __name__ == "__main__":

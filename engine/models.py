@@ -35,7 +35,13 @@ def resolve_model(spec: str, models_dir: Path) -> Path:
 
 
 def bundled_model(models_dir: Path) -> Path:
-    """The default model's file, assembled from its packages on first use."""
+    """The default model's file: shipped ready in a packaged app's resources, otherwise
+    assembled from its packages on first use."""
+    from engine.resources import resources_dir
+
+    shipped = resources_dir() / "models" / BUNDLED_FILE_NAME
+    if shipped.is_file():
+        return shipped
     target = models_dir / BUNDLED_FILE_NAME
     with _assemble_lock:
         if target.is_file():

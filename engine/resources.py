@@ -20,3 +20,7 @@ def sample_docs() -> Path:
 
 def bundled_adapters() -> Path:
     return resources_dir() / "adapters"
+
+
+def app_icon() -> Path:
+    return resources_dir() / "icons" / "docent.svg"

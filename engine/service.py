@@ -157,9 +157,7 @@ class EngineService:
                         data_dir=str(assistant.paths.data_dir),
                         model_path=str(generator.path),
                         model_loaded=generator.loaded,
-                        voice=tuple(
-                            AdapterChoice(a.label, a.scale) for a in generator.adapters
-                        ),
+                        voice=tuple(AdapterChoice(a.label, a.scale) for a in generator.adapters),
                         adapters=tuple(assistant.adapter_library.names()),
                     ),
                 ),

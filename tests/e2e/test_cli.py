@@ -218,6 +218,9 @@ def test_watch_keeps_the_index_live_until_ctrl_c(tmp_path, folder):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C must reach it even when the suite itself was started in the background,
+        # where the shell makes SIGINT ignored and children inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: list[str] = []
 

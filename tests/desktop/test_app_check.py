@@ -1,0 +1,39 @@
+"""`docent-desktop --check`: the real app starts offscreen on a fresh home (first run: the
+sample folder), indexes, loads the model and exits by itself; the packaged app's smoke
+test runs the same."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_the_app_checks_itself_on_a_first_run(tmp_path):
+    home = tmp_path / "home"
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop.app", "--check", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    line = [x for x in done.stdout.splitlines() if x.startswith("check:")]
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert line and line[0].startswith("check: ok; indexed 5 new file(s), 0 failure(s)")
+    assert (home / "desktop.ini").is_file()  # window state kept under --home
+
+
+def test_a_check_that_cannot_load_the_model_fails(tmp_path):
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.toml").write_text(f'model = "{tmp_path / "missing.gguf"}"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop.app", "--check", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 1
+    assert "check: FAILED" in done.stdout and "missing.gguf" in done.stdout
