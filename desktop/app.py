@@ -104,6 +104,7 @@ def _quit_when_ready(app: Any, bridge: Any, limit_s: int = 900) -> None:
         print(f"check: FAILED; not ready after {limit_s} s", flush=True)
         app.exit(1)
 
+    QTimer.singleShot(0, lambda: print("check: window shown", flush=True))
     bridge.index_finished.connect(indexed)
     bridge.model_state.connect(model)
     bridge.failed.connect(lambda what, message: state["errors"].append((what, message)))
