@@ -6,7 +6,9 @@
 #      indexes it, loads the model and quits by itself (docent-desktop --check);
 #   2. through the bundle's CLI, adds a folder, indexes it and answers a question,
 #      checking the answer's fact and its citation;
-#   3. checks that nothing was left running.
+#   3. checks that nothing was left running;
+#   4. installs it for a user with install.sh (menu entry, icon, commands), runs the
+#      installed CLI, and uninstalls it again.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 TARBALL=$(ls -t "$REPO"/dist/docent-*-linux-*.tar.gz 2>/dev/null | head -n1 || true)
@@ -55,4 +57,12 @@ if pgrep -f "$B/" >/dev/null; then
     echo "processes from the bundle are still running" >&2
     exit 1
 fi
+echo "== 4. install.sh and --uninstall"
+run "$B/install.sh"
+ENTRY=$TMP/home/.local/share/applications/docent.desktop
+grep -q "^Exec=\"$TMP/home/.local/share/docent/docent-desktop\" %F" "$ENTRY"
+test -f "$TMP/home/.local/share/icons/hicolor/256x256/apps/docent.png"
+run "$TMP/home/.local/bin/docent" --home "$TMP/cli-home" status > /dev/null
+run "$B/install.sh" --uninstall
+test ! -e "$ENTRY" && test ! -e "$TMP/home/.local/bin/docent" && test ! -e "$TMP/home/.local/share/docent"
 echo "== smoke test passed"
