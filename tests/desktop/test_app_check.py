@@ -7,17 +7,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 
-def test_the_app_checks_itself_on_a_first_run(tmp_path):
-    home = tmp_path / "home"
-    done = subprocess.run(
+def run_check(home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "desktop.app", "--check", "--home", str(home)],
         capture_output=True,
         text=True,
         timeout=900,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
+
+
+def test_the_app_checks_itself_on_a_first_run(tmp_path):
+    home = tmp_path / "home"
+    done = run_check(home)
     line = [x for x in done.stdout.splitlines() if x.startswith("check:")]
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert line[0] == "check: window shown"  # first, before any engine work is done
@@ -29,12 +34,6 @@ def test_a_check_that_cannot_load_the_model_fails(tmp_path):
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)
     (home / "config" / "settings.toml").write_text(f'model = "{tmp_path / "missing.gguf"}"\n')
-    done = subprocess.run(
-        [sys.executable, "-m", "desktop.app", "--check", "--home", str(home)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
+    done = run_check(home)
     assert done.returncode == 1
     assert "check: FAILED" in done.stdout and "missing.gguf" in done.stdout
