@@ -7,6 +7,10 @@ So the GUI process never imports torch, transformers, sentence-transformers or
 llama.cpp (importing them holds the interpreter lock for hundreds of milliseconds), and
 a native crash in the engine is reported instead of taking the window down.
 Engine errors arrive as `failed(what, message)`.
+
+The engine process is started with multiprocessing's spawn, so a script that starts the
+app must guard its own code with `if __name__ == "__main__":` (the real entries do, and
+call `freeze_support()` for packaged builds).
 """
 
 from __future__ import annotations
