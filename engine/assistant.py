@@ -174,8 +174,10 @@ class Assistant:
             previous, self._generator, self._answerer = self._generator, replacement, None
         if previous is not None:
             previous.close()
-        self.settings = dataclasses.replace(self.settings, model=str(replacement.path))
-        save_settings(self.paths, self.settings)
+        model = str(replacement.path)
+        self.settings = dataclasses.replace(self.settings, model=model)
+        # Only the model changes in the file: changes saved there for the next start stay.
+        save_settings(self.paths, dataclasses.replace(load_settings(self.paths), model=model))
         return replacement
 
     @property

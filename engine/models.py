@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.errors import ModelFileError, ModelNotFoundError
 from engine.gguf_file import GgufFile, read_gguf
+from engine.resources import resources_dir
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ def resolve_model(spec: str, models_dir: Path) -> Path:
 def bundled_model(models_dir: Path) -> Path:
     """The default model's file: shipped ready in a packaged app's resources, otherwise
     assembled from its packages on first use."""
-    from engine.resources import resources_dir
-
     shipped = resources_dir() / "models" / BUNDLED_FILE_NAME
     if shipped.is_file():
         return shipped

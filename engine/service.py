@@ -28,6 +28,7 @@ from engine.answering import Answer
 from engine.conversation import Conversation
 from engine.errors import DocentError
 from engine.jobs import CancelToken
+from engine.settings import save_settings
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class EngineService:
         self._open_assistant = open_assistant
         self._emit = emit
         self._assistant: Any = None
+        self._open_error: BaseException | None = None
         self._ready = threading.Event()
         self._answer_cancel: CancelToken | None = None
         self._index_cancel: CancelToken | None = None
@@ -98,6 +100,8 @@ class EngineService:
     def assistant(self) -> Any:
         """The engine facade (waits until it is open; call from worker jobs only)."""
         self._ready.wait()
+        if self._open_error is not None:
+            raise self._open_error  # every later job reports why the data could not open
         return self._assistant
 
     def start(self, add_sample_folder: str | None = None) -> None:
@@ -109,6 +113,9 @@ class EngineService:
     def _open(self) -> None:
         try:
             self._assistant = self._open_assistant()
+        except BaseException as exc:
+            self._open_error = exc
+            raise
         finally:
             self._ready.set()
         assistant = self._assistant
@@ -210,8 +217,6 @@ class EngineService:
         """Write changed settings to settings.toml (used from the next start)."""
 
         def job() -> None:
-            from engine.settings import save_settings
-
             assistant = self.assistant
             updated = dataclasses.replace(assistant.settings, **changes)
             save_settings(assistant.paths, updated)

@@ -54,3 +54,19 @@ def test_bad_values_name_the_file(tmp_path, line):
 
 def test_every_setting_is_described():
     assert all(Settings.describe().values())
+
+
+def test_choosing_a_model_changes_only_the_model_in_the_file(tmp_path, embedder, model_path):
+    """Settings saved for the next start (say, from the settings dialog) survive a live
+    model switch, which writes its own choice to the same file."""
+    import dataclasses
+
+    from engine.assistant import Assistant
+
+    with Assistant(tmp_path / "home", embedder=embedder) as assistant:
+        on_disk = dataclasses.replace(load_settings(assistant.paths), n_ctx=2048)
+        save_settings(assistant.paths, on_disk)
+        assistant.use_model(model_path)
+        saved = load_settings(assistant.paths)
+    assert saved.model == str(model_path)
+    assert saved.n_ctx == 2048
