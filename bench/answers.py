@@ -32,9 +32,9 @@ and greedy decoding follows near-ties either way. ask also cuts an answer off wh
 model starts looping (`Answer.stopped_repeating`) where the direct side runs on; speed is
 per piece, so that shortens ask's sample without biasing it.
 
-Quality. A second Assistant indexes the paragraphs of 10 dev articles (fixed seed). 200
-questions drawn from them are asked one by one (no history); 100 questions drawn from the
-other articles, whose documents are not indexed, measure abstention.
+Quality (bench.answer_quality): the bare model against the reader adapter, and each
+bundled voice stacked on the reader, on held-out questions from SQuAD dev articles 24-47
+(the reader was trained on 0-23): answerable, off-topic and near-miss sets.
 """
 
 from __future__ import annotations
@@ -43,15 +43,12 @@ import os
 import random
 import re
 import statistics
-import string
-import tempfile
 import time
-from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from bench import squad
+from bench.answer_quality import run_held_out
 
 SEED = 20261122
 OVERHEAD_ARTICLES = 3
@@ -72,7 +69,7 @@ def run(embedder: Any) -> dict[str, Any]:
     result: dict[str, Any] = {"seed": SEED, "load_avg_start": _load()}
     result["overhead"] = _overhead(corpus, embedder, rng)
     result["load_avg_after_overhead"] = _load()
-    result["quality"] = _quality(corpus, embedder, rng)
+    result["held_out"] = run_held_out(corpus, embedder)
     result["load_avg_end"] = _load()
     return result
 
@@ -106,7 +103,10 @@ def _overhead(corpus: squad.Corpus, embedder: Any, rng: random.Random) -> dict[s
     files = {p: t for p, t in corpus.files.items() if _article(p) in articles}
     candidates = [q for q in corpus.questions if q.gold in files]
     rng.shuffle(candidates)
-    with squad.indexed(files, embedder) as (assistant, _folder):
+    from engine.settings import Settings
+
+    # The bare model on both sides: this part measures Docent's own overhead.
+    with squad.indexed(files, embedder, Settings(reader=False)) as (assistant, _folder):
         return _compare(assistant, candidates, len(files))
 
 
@@ -316,165 +316,4 @@ def _direct(llm: Any, prompt: Any) -> dict[str, Any]:
         "chunks": count,
         "text": "".join(pieces),
         "reused": reused,
-    }
-
-
-# -- part 2: answer quality ---------------------------------------------------------------
-
-
-def normalize(text: str) -> str:
-    """SQuAD's answer normalisation: lower case, no punctuation, articles or extra space."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def contains_gold(answer: str, golds: Sequence[str]) -> bool:
-    """Does the answer (citation markers removed) contain a gold answer as whole words?"""
-    text = f" {normalize(_MARKER.sub('', answer))} "
-    return any(g and f" {g} " in text for g in (normalize(g) for g in golds))
-
-
-def _quality(corpus: squad.Corpus, embedder: Any, rng: random.Random) -> dict[str, Any]:
-    from engine.assistant import Assistant
-
-    articles = _articles(corpus)
-    indexed = sorted(rng.sample(articles, QUALITY_ARTICLES), key=articles.index)
-    files = {p: t for p, t in corpus.files.items() if _article(p) in indexed}
-    answerable = rng.sample([q for q in corpus.questions if q.gold in files], ANSWERABLE)
-    outside = [q for q in corpus.questions if _article(q.gold) not in indexed]
-    unanswerable = rng.sample(outside, UNANSWERABLE)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "docs"
-        squad.write(squad.Corpus(files, ()), folder)
-        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
-            assistant.add_folder(folder)
-            started = time.perf_counter()
-            assistant.sync()
-            index_s = time.perf_counter() - started
-            chunks = assistant.status().chunks
-            assistant.preload()
-            inside = _ask_all(assistant, folder, answerable, "answerable")
-            not_indexed = _ask_all(assistant, folder, unanswerable, "not indexed")
-    return {
-        "indexed_articles": indexed,
-        "paragraphs": len(files),
-        "chunks": chunks,
-        "index_s": round(index_s, 1),
-        "answerable": _answerable_summary(inside),
-        "not_indexed": _unanswerable_summary(not_indexed),
-    }
-
-
-def _ask_all(
-    assistant: Any, folder: Path, questions: list[squad.Question], label: str
-) -> list[dict[str, Any]]:
-    from engine.answering import Answer
-
-    records = []
-    started = time.perf_counter()
-    for i, question in enumerate(questions, 1):
-        began = time.perf_counter()
-        answer = next(e for e in assistant.ask(question.text) if isinstance(e, Answer))
-        seconds = time.perf_counter() - began
-        cited = [str(Path(c.path).relative_to(folder)) for c in answer.citations]
-        shown = [str(Path(h.path).relative_to(folder)) for h in answer.sources]
-        records.append(
-            {
-                "question": question.text,
-                "gold": list(question.answers),
-                "gold_file": question.gold,
-                "answer": answer.text,
-                "cited": cited,
-                "abstained": answer.abstained,
-                "abstain_reason": answer.abstain_reason,
-                "attributed": answer.citations_attributed,
-                "contains_gold": not answer.abstained
-                and contains_gold(answer.text, question.answers),
-                "gold_cited": question.gold in cited,
-                "gold_in_prompt": question.gold in shown[: answer.prompt_sources],
-                "gold_retrieved": question.gold in shown,
-                "seconds": round(seconds, 2),
-                "generated_tokens": answer.timings.generated_tokens,
-                "prompt_tokens": answer.timings.prompt_tokens,
-                # the model looped and Docent cut the repeat off
-                "stopped_repeating": answer.stopped_repeating,
-                # the whole answer budget used (in practice a loop Docent did not catch)
-                "hit_length_limit": answer.timings.generated_tokens
-                >= assistant.settings.answer_tokens - 4,
-                # the prompt's worked example (engine.prompting.EXAMPLE_SOURCES) echoed
-                "echoes_example": "community garden" in answer.text.lower(),
-            }
-        )
-        if i % 20 == 0 or i == len(questions):
-            done = records
-            print(
-                f"  {label} {i}/{len(questions)}: "
-                f"gold in answer {sum(r['contains_gold'] for r in done)}, "
-                f"abstained {sum(r['abstained'] for r in done)}, "
-                f"{time.perf_counter() - started:.0f} s",
-                flush=True,
-            )
-    return records
-
-
-def _share(records: list[dict[str, Any]], key: str) -> float:
-    return round(sum(bool(r[key]) for r in records) / max(len(records), 1), 4)
-
-
-def _reasons(records: list[dict[str, Any]]) -> dict[str, float]:
-    counts = Counter(r["abstain_reason"] for r in records if r["abstained"])
-    n = max(len(records), 1)
-    return {
-        "no relevant passage (gate)": round(counts["no relevant passage"] / n, 4),
-        "not in the sources (model)": round(counts["not in the sources"] / n, 4),
-    }
-
-
-def _answerable_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
-    answered = [r for r in records if not r["abstained"]]
-    with_citation = [r for r in records if r["cited"]]
-    generated = [r for r in answered if r["prompt_tokens"]]
-    in_prompt = [r for r in answered if r["gold_in_prompt"]]
-    return {
-        "questions": len(records),
-        "contains_gold_answer": _share(records, "contains_gold"),
-        "cites_gold_paragraph": _share(records, "gold_cited"),
-        "any_citation": _share(records, "cited"),
-        "citations_attributed_by_docent": _share(records, "attributed"),
-        "citations_attributed_share_of_cited": _share(with_citation, "attributed"),
-        "abstained": _share(records, "abstained"),
-        "abstained_by_reason": _reasons(records),
-        "gold_paragraph_in_prompt": _share(records, "gold_in_prompt"),
-        "contains_gold_when_answered": _share(answered, "contains_gold"),
-        "contains_gold_when_answered_and_gold_in_prompt": _share(in_prompt, "contains_gold"),
-        "stopped_repeating": _share(records, "stopped_repeating"),
-        "hit_length_limit": _share(records, "hit_length_limit"),
-        "echoes_worked_example": _share(records, "echoes_example"),
-        "seconds_per_answer_p50": _round(_median([r["seconds"] for r in records]), 2),
-        "seconds_per_answer_mean": round(statistics.fmean(r["seconds"] for r in records), 2),
-        "generated_tokens_p50": _median([r["generated_tokens"] for r in generated]),
-        "prompt_tokens_p50": _median([r["prompt_tokens"] for r in generated]),
-        "records": records[:RECORDS],
-    }
-
-
-def _unanswerable_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
-    answered = [r for r in records if not r["abstained"]]
-    return {
-        "questions": len(records),
-        "abstained": _share(records, "abstained"),
-        "abstained_by_reason": _reasons(records),
-        "answered_anyway": round(len(answered) / max(len(records), 1), 4),
-        "answered_anyway_with_citation": round(
-            sum(bool(r["cited"]) for r in answered) / max(len(records), 1), 4
-        ),
-        "answered_anyway_stopped_repeating": _share(records, "stopped_repeating"),
-        "answered_anyway_hit_length_limit": _share(records, "hit_length_limit"),
-        "answered_anyway_containing_gold": round(
-            sum(r["contains_gold"] for r in answered) / max(len(records), 1), 4
-        ),
-        "seconds_per_answer_p50": _round(_median([r["seconds"] for r in records]), 2),
-        "records": records[:RECORDS],
     }

@@ -92,15 +92,17 @@ def score(ranked_paths: Sequence[Sequence[str]], golds: Sequence[str]) -> Qualit
 
 
 @contextlib.contextmanager
-def indexed(files: dict[str, str], embedder: Any) -> Iterator[tuple[Any, Path]]:
+def indexed(
+    files: dict[str, str], embedder: Any, settings: Any = None
+) -> Iterator[tuple[Any, Path]]:
     """A temporary home with `files` written to a folder, added and indexed: (assistant,
-    folder)."""
+    folder). `settings`: an engine Settings (default: the defaults)."""
     from engine.assistant import Assistant
 
     with tempfile.TemporaryDirectory(prefix="docent-bench-") as tmp:
         folder = Path(tmp) / "docs"
         write(Corpus(files, ()), folder)
-        with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
+        with Assistant(home=Path(tmp) / "home", settings=settings, embedder=embedder) as assistant:
             assistant.add_folder(folder)
             assistant.sync()
             yield assistant, folder

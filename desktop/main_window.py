@@ -4,6 +4,7 @@ through the bridge, and what comes back arrives by signal."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +248,11 @@ class MainWindow(QMainWindow):
                 note = "stopped"
             elif event.abstained:
                 note = "Not in your documents: the closest passages are in Sources."
+            elif event.unsupported:
+                note = (
+                    "Unsupported: no source given to the model holds this answer, so it is "
+                    "not cited. Check it against the passages."
+                )
             elif event.citations_attributed:
                 note = "The model wrote no source numbers; Docent matched them."
             elif event.uncited:
@@ -369,6 +375,7 @@ class MainWindow(QMainWindow):
             "About Docent",
             "<b>Docent</b>: chat with your own folders, offline.<br><br>"
             f"Model: {facts.model_path}<br>Voice: {voice}<br>"
+            f"Reader adapter: {html.escape(facts.reader)}<br>"
             f"Data: {facts.data_dir}<br>Engine process: {facts.pid}<br><br>"
             "Nothing leaves this machine.",
         )

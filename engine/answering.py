@@ -17,12 +17,18 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine.adapters.library import AdapterChoice
-from engine.citations import Citation, attribute, resolve_citations
+from engine.citations import Citation, attribute, resolve_citations, sentences, support, supported
 from engine.conversation import Turn
 from engine.generation import Generator, Segment
 from engine.jobs import CancelToken
 from engine.keywords import term_coverage
-from engine.prompting import NOT_FOUND, PromptBuilder
+from engine.prompting import (
+    EXAMPLE_ANSWER,
+    EXAMPLE_QUESTION,
+    EXAMPLE_SOURCES,
+    NOT_FOUND,
+    PromptBuilder,
+)
 from engine.retrieval import SearchHit
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,12 @@ GATE_ANSWER = (
 )
 MODEL_DECLINED_ANSWER = "Your documents don't say: the sources below were checked."
 REPEAT_WORDS = 8  # this many words repeated in order: the model is looping
+# A sentence that the worked example holds at least this well, and better than any real
+# source does, was copied from the example: it is dropped from the answer.
+ECHO_SUPPORT = 0.5
+_EXAMPLE_TEXT = " ".join(
+    [*(text for _, _, text in EXAMPLE_SOURCES), EXAMPLE_QUESTION, EXAMPLE_ANSWER]
+)
 EMPTY_ANSWER = "The model returned no answer; the passages it was given are listed below."
 AbstainReason = Literal["no relevant passage", "not in the sources"]
 
@@ -99,8 +111,13 @@ class Answer:
     citations_attributed: bool = False
     cancelled: bool = False
     stopped_repeating: bool = False  # the model looped; the repeat was cut off
+    # no sentence of the answer is held by any source it was given: shown as unsupported,
+    # never as cited
+    unsupported: bool = False
+    example_echo_dropped: int = 0  # sentences copied from the prompt's worked example
     model: str | None = None  # None when the model was not called
     voice: tuple[AdapterChoice, ...] = ()  # the adapters (and strengths) it was asked with
+    reader: bool = False  # the built-in reader adapter was applied (engine.adapters.reader)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -117,8 +134,11 @@ class Answer:
             "citations_attributed": self.citations_attributed,
             "cancelled": self.cancelled,
             "stopped_repeating": self.stopped_repeating,
+            "unsupported": self.unsupported,
+            "example_echo_dropped": self.example_echo_dropped,
             "model": self.model,
             "voice": [choice.to_dict() for choice in self.voice],
+            "reader": self.reader,
             "timings": self.timings.to_dict(),
         }
 
@@ -183,6 +203,26 @@ def cut_repetition(text: str, words: int = REPEAT_WORDS) -> str:
         return kept
     sentence_end = max(kept.rfind(". "), kept.rfind("! "), kept.rfind("? "))
     return kept[: sentence_end + 1] if sentence_end > 0 else kept
+
+
+def drop_example_echo(
+    answer: str, sources: Sequence[SearchHit], question: str = ""
+) -> tuple[str, int]:
+    """`answer` without the sentences copied from the prompt's worked example (a small
+    model continuing a completion prompt can repeat it), and how many were dropped."""
+    kept: list[str] = []
+    dropped = 0
+    for sentence, _end in sentences(answer):
+        echo = support(sentence, _EXAMPLE_TEXT, question)
+        real = max(
+            (support(sentence, f"{hit.heading} {hit.text}", question) for hit in sources),
+            default=0.0,
+        )
+        if echo >= ECHO_SUPPORT and echo > real:
+            dropped += 1
+            continue
+        kept.append(sentence)
+    return "".join(kept).strip(), dropped
 
 
 class Answerer:
@@ -263,6 +303,9 @@ class Answerer:
         raw = "".join(pieces).strip()
         if looping:
             raw = cut_repetition(raw)
+        echoes = 0
+        if self.builder.shows_example:
+            raw, echoes = drop_example_echo(raw, prompt.sources, question)
         cited = resolve_citations(raw, prompt.sources)
         attributed = False
         if cited.uncited and cited.text and not cancelled and not declines(cited.text):
@@ -281,21 +324,27 @@ class Answerer:
             total_ms=(time.perf_counter() - started) * 1000,
         )
         model_declined = not cancelled and declines(cited.text)
+        unsupported = False
+        if cited.text and not model_declined:
+            held = supported(cited.text, prompt.sources, question)
+            unsupported = bool(held) and not any(held)
         text = cited.text or ("" if cancelled else EMPTY_ANSWER)
         yield Answer(
             question,
             MODEL_DECLINED_ANSWER if model_declined else text,
             tuple(hits),
             timings,
-            citations=() if model_declined else cited.citations,
+            citations=() if model_declined or unsupported else cited.citations,
             prompt_sources=len(prompt.sources),
             prompt_cut=prompt.cut or prompt.left_out > 0,
             abstained=model_declined,
             abstain_reason="not in the sources" if model_declined else None,
-            uncited=model_declined or cited.uncited,
+            uncited=model_declined or unsupported or cited.uncited,
             dropped_citations=cited.dropped,
-            citations_attributed=attributed and not model_declined,
+            citations_attributed=attributed and not model_declined and not unsupported,
             cancelled=cancelled,
             stopped_repeating=looping,
+            unsupported=unsupported,
+            example_echo_dropped=echoes,
             model=self.generator.model_id,
         )

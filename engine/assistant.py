@@ -11,12 +11,13 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
 from engine.adapters.bundled import install_bundled
+from engine.adapters.reader import ReaderState, reader_layer, reader_state
 from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
@@ -25,7 +26,7 @@ from engine.generation import LlamaGenerator
 from engine.indexer import Indexer, SyncReport
 from engine.jobs import CancelToken, ProgressCallback
 from engine.models import resolve_model
-from engine.prompting import PromptBuilder
+from engine.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.reembedding import reembed_store
 from engine.resources import bundled_adapters
 from engine.retrieval import Mode, Retriever, SearchHit
@@ -188,12 +189,29 @@ class Assistant:
             self.settings.relevance_floor,
         )
 
+    @property
+    def reader(self) -> ReaderState:
+        """Whether the built-in reader adapter applies to the model now answering."""
+        generator = self.generator
+        return reader_state(generator.path, generator.header, self.settings.reader)
+
+    @property
+    def prompt_shape(self) -> PromptShape:
+        """The prompt the answering model reads: the reader's when it applies."""
+        if not self.reader.applied:
+            return FULL_SHAPE
+        return replace(READER_SHAPE, sentences_per_source=max(0, self.settings.reader_sentences))
+
     def _answering(self) -> Answerer:
         generator = self.generator
+        shape = self.prompt_shape
         with self._lock:
             if self._answerer is None:
                 builder = PromptBuilder(
-                    generator, self.settings.answer_tokens, self.settings.history_turns
+                    generator,
+                    self.settings.answer_tokens,
+                    self.settings.history_turns,
+                    shape,
                 )
                 self._answerer = Answerer(self._retrieve, generator, builder, self.relevance_gate)
             return self._answerer
@@ -338,11 +356,12 @@ class Assistant:
             raise UserInputError("the question is empty")
         scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
         chosen = self.use_voice(voice)
+        reader = self.reader.applied
         answerer = self._answering()
         context = context_queries(question, history)
         for event in answerer.ask(question, history, context, scope_text, cancel):
             if isinstance(event, Answer):
-                event = dataclasses.replace(event, voice=chosen)
+                event = dataclasses.replace(event, voice=chosen, reader=reader)
             yield event
 
     def ask_in(
@@ -396,7 +415,8 @@ class Assistant:
         compare: bool = True,
     ) -> TrainingResult | None:
         """Train a style adapter on the current model from writing samples, into the
-        library (None when cancelled: then nothing is added)."""
+        library (None when cancelled: then nothing is added). Where the reader applies,
+        the new adapter is trained on top of it, in the reader's prompt."""
         from engine.training import train_style_adapter
 
         return train_style_adapter(
@@ -409,6 +429,8 @@ class Assistant:
             cancel,
             replace,
             compare,
+            self.prompt_shape,
+            reader_layer(self.reader),
         )
 
     def adapter_report(self, name: str) -> dict[str, object] | None:
@@ -418,7 +440,10 @@ class Assistant:
         return read_report(self.adapter_library, name)
 
     def use_voice(self, voice: Sequence[AdapterChoice]) -> tuple[AdapterChoice, ...]:
-        """Apply an adapter set now (no model reload); AdapterError leaves it unchanged."""
+        """Apply an adapter set now (no model reload); AdapterError leaves it unchanged.
+
+        The reader, where it applies, goes under the voice: "no voice" is the reader alone.
+        """
         chosen = tuple(voice)
         names = [choice.name for choice in chosen]
         for name in names:
@@ -432,7 +457,7 @@ class Assistant:
             if reason is not None:
                 raise AdapterError(f"adapter {choice.name!r} ({info.path}): {reason}")
             active.append(ActiveAdapter(info.path, choice.scale, choice.name))
-        generator.set_adapters(active)
+        generator.set_adapters([*reader_layer(self.reader), *active])
         return chosen
 
     def _retrieve(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
@@ -448,6 +473,8 @@ class Assistant:
     def preload(self, cancel: CancelToken | None = None) -> None:
         """Load the embedder, the index and the model now (the app calls this at start)."""
         self._parts()
+        if not self.generator.adapters:
+            self.use_voice(())  # the reader, so the fixed prefix is evaluated under it
         self._answering().prepare(cancel)
 
     def status(self) -> Status:

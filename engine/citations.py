@@ -118,7 +118,7 @@ def attribute(answer: str, sources: Sequence[SearchHit], question: str = "") -> 
     asked = word_stems(question)
     out: list[str] = []
     position = 0
-    for sentence, end in _sentences(answer):
+    for sentence, end in sentences(answer):
         out.append(answer[position:end])
         position = end
         best = _best_source(sentence, source_words, asked)
@@ -131,7 +131,7 @@ def attribute(answer: str, sources: Sequence[SearchHit], question: str = "") -> 
     return "".join(out)
 
 
-def _sentences(text: str) -> list[tuple[str, int]]:
+def sentences(text: str) -> list[tuple[str, int]]:
     """(sentence, end offset) pairs covering `text`."""
     found: list[tuple[str, int]] = []
     start = 0
@@ -144,6 +144,26 @@ def _sentences(text: str) -> list[tuple[str, int]]:
     if text[start:].strip():
         found.append((text[start:], len(text)))
     return found
+
+
+def supported(answer: str, sources: Sequence[SearchHit], question: str = "") -> list[bool]:
+    """For each sentence of `answer` (markers ignored): does some source clearly hold it?"""
+    source_words = [word_stems(hit.text + " " + hit.heading) for hit in sources]
+    asked = word_stems(question)
+    plain = _MARKER.sub("", answer)
+    return [_best_source(s, source_words, asked) is not None for s, _ in sentences(plain)]
+
+
+def support(sentence: str, text: str, question: str = "") -> float:
+    """Share of the sentence's weighted words (less those asked about) that `text` holds."""
+    words = _weighted(_MARKER.sub("", sentence))
+    asked = word_stems(question)
+    own = {w: weight for w, weight in words.items() if w not in asked} or words
+    total = sum(own.values())
+    if not total:
+        return 0.0
+    available = word_stems(text)
+    return sum(weight for w, weight in own.items() if w in available) / total
 
 
 def _best_source(sentence: str, source_words: list[set[str]], asked: set[str]) -> int | None:

@@ -100,10 +100,13 @@ def run(assistant: Any, args: argparse.Namespace) -> int:
                 _print_report(report)
         return 0
     entries = assistant.adapters()
+    reader = assistant.reader
     if args.json:
         data = [{**_entry_dict(e), "report": assistant.adapter_report(e.name)} for e in entries]
-        print(json.dumps(data, indent=2))
+        print(json.dumps([{**reader.to_dict(), "built_in": True}, *data], indent=2))
         return 0
+    applied = "applied" if reader.applied else "not applied"
+    print(f"built in: {reader.path.stem} ({applied}: {reader.reason})")
     if not entries:
         print("no adapters yet: add one with `docent adapters add FILE.gguf`")
         return 0

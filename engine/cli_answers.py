@@ -182,7 +182,12 @@ def render_ending(answer: Answer, out: TextIO) -> None:
         out.write(answer.text + "\n")
         print_sources(answer, out, everything=True, limit=3)
         return
-    if answer.citations_attributed:
+    if answer.unsupported:
+        out.write(
+            "(no source given to the model holds this answer: it is not cited; "
+            "check it against the passages below)\n"
+        )
+    elif answer.citations_attributed:
         out.write(f"\n{answer.text}\n(the model wrote no source numbers; Docent matched them)\n")
     elif answer.uncited:
         out.write("(this answer cites no source: check it against the passages below)\n")

@@ -22,6 +22,7 @@ from pathlib import PurePath
 from typing import Literal
 
 from engine.conversation import Turn
+from engine.excerpts import excerpt
 from engine.generation import Generator, Segment
 from engine.retrieval import SearchHit
 
@@ -49,6 +50,29 @@ _SENTINEL = re.compile("\ue000(\\d+)\ue001")
 
 
 @dataclass(frozen=True, slots=True)
+class PromptShape:
+    """What a completion prompt carries besides the sources and the question.
+
+    The bare base model needs a worked example to continue; a model trained to read
+    (the reader adapter) does not, and reads short excerpts as well as whole passages.
+    """
+
+    worked_example: bool = True
+    sentences_per_source: int = 0  # 0: whole passages; else an excerpt of this many
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "worked_example": self.worked_example,
+            "sentences_per_source": self.sentences_per_source,
+        }
+
+
+FULL_SHAPE = PromptShape()
+# The reader's prompt (engine.adapters.reader): no worked example, 3-sentence excerpts.
+READER_SHAPE = PromptShape(worked_example=False, sentences_per_source=3)
+
+
+@dataclass(frozen=True, slots=True)
 class Prompt:
     tokens: tuple[int, ...]
     sources: tuple[SearchHit, ...]  # numbered [1]..[n] in this order
@@ -63,15 +87,25 @@ class PromptBuilder:
     """Builds grounded prompts for one generator (its tokenizer, context and template)."""
 
     def __init__(
-        self, generator: Generator, answer_tokens: int = 256, history_turns: int = 2
+        self,
+        generator: Generator,
+        answer_tokens: int = 256,
+        history_turns: int = 2,
+        shape: PromptShape = FULL_SHAPE,
     ) -> None:
         self.generator = generator
         self.answer_tokens = answer_tokens
         self.history_turns = history_turns
+        self.shape = shape
 
     @property
     def style(self) -> Style:
         return "chat" if self.generator.chat_template else "completion"
+
+    @property
+    def shows_example(self) -> bool:
+        """Does every prompt carry the worked example (which a model might copy)?"""
+        return self.style == "completion" and self.shape.worked_example
 
     @cached_property
     def _template(self):  # type: ignore[no-untyped-def]
@@ -128,6 +162,9 @@ class PromptBuilder:
 
         room = limit - base
         chosen: list[SearchHit] = []
+        if self.shape.sentences_per_source:
+            keep = self.shape.sentences_per_source
+            hits = [replace(hit, text=excerpt(hit.text, question, keep)) for hit in hits]
         for hit in hits:
             size = self._count(self._source_segments(len(chosen) + 1, hit))
             if size <= room:
@@ -174,10 +211,12 @@ class PromptBuilder:
     def _completion(
         self, question: str, sources: Sequence[SearchHit], turns: Sequence[Turn]
     ) -> list[Segment]:
-        parts = [Segment(INSTRUCTIONS + "\n\nSources:\n")]
-        for n, (name, page, text) in enumerate(EXAMPLE_SOURCES, 1):
-            parts.append(Segment(f"[{n}] {name}, page {page}\n{text}\n\n"))
-        parts.append(Segment(f"Question: {EXAMPLE_QUESTION}\nAnswer: {EXAMPLE_ANSWER}\n\n"))
+        parts = [Segment(INSTRUCTIONS + "\n\n")]
+        if self.shape.worked_example:
+            parts = [Segment(INSTRUCTIONS + "\n\nSources:\n")]
+            for n, (name, page, text) in enumerate(EXAMPLE_SOURCES, 1):
+                parts.append(Segment(f"[{n}] {name}, page {page}\n{text}\n\n"))
+            parts.append(Segment(f"Question: {EXAMPLE_QUESTION}\nAnswer: {EXAMPLE_ANSWER}\n\n"))
         if turns:
             parts.append(Segment("Earlier in this conversation:\n"))
             for turn in turns:

@@ -24,3 +24,8 @@ def bundled_adapters() -> Path:
 
 def app_icon() -> Path:
     return resources_dir() / "icons" / "docent.svg"
+
+
+def reader_adapter() -> Path:
+    """The built-in reader adapter for the bundled model (resources/reader/reader.gguf)."""
+    return resources_dir() / "reader" / "reader.gguf"

@@ -46,6 +46,7 @@ class EngineFacts:
     model_loaded: bool
     voice: tuple[AdapterChoice, ...]
     adapters: tuple[str, ...]  # names in the library
+    reader: str = ""  # the built-in reader adapter: applied, or why not
 
 
 class _Worker:
@@ -156,6 +157,8 @@ class EngineService:
         def job() -> None:
             assistant = self.assistant
             generator = assistant.generator
+            reader = assistant.reader
+            voice = [a for a in generator.adapters if a.path != reader.path]
             self._emit(
                 "engine_described",
                 (
@@ -164,8 +167,10 @@ class EngineService:
                         data_dir=str(assistant.paths.data_dir),
                         model_path=str(generator.path),
                         model_loaded=generator.loaded,
-                        voice=tuple(AdapterChoice(a.label, a.scale) for a in generator.adapters),
+                        voice=tuple(AdapterChoice(a.label, a.scale) for a in voice),
                         adapters=tuple(assistant.adapter_library.names()),
+                        reader=("applied" if reader.applied else "not applied")
+                        + f" ({reader.reason})",
                     ),
                 ),
             )

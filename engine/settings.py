@@ -162,6 +162,18 @@ class Settings:
         default=0.5,
         metadata=_describe("Weight of the conversation's context in follow-up retrieval."),
     )
+    reader: bool = field(
+        default=True,
+        metadata=_describe(
+            "Apply the built-in reader adapter when the bundled model answers (cites, declines)."
+        ),
+    )
+    reader_sentences: int = field(
+        default=3,
+        metadata=_describe(
+            "Sentences of each passage the reader is shown (most related first); 0 = all."
+        ),
+    )
     chat_template: str = field(
         default="",
         metadata=_describe("Jinja chat template to use instead of the model's own; '' = own."),

@@ -75,13 +75,15 @@ SAMPLE_DOCS = REPO / "resources" / "sample-docs"
 
 
 @contextlib.contextmanager
-def sample_folder_assistant(root: Path, embedder, generator) -> Iterator:
+def sample_folder_assistant(root: Path, embedder, generator, settings=None) -> Iterator:
     """An Assistant in `root` with a copy of the sample folder added and indexed."""
     from engine.assistant import Assistant
 
     docs = root / "docs"
     shutil.copytree(SAMPLE_DOCS, docs)
-    with Assistant(root / "home", embedder=embedder, generator=generator) as assistant:
+    with Assistant(
+        root / "home", settings=settings, embedder=embedder, generator=generator
+    ) as assistant:
         assistant.add_folder(docs)
         assistant.sync()
         yield assistant

@@ -14,6 +14,7 @@ import json
 import os
 import shlex
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from engine.adapters.writer import write_lora
 from engine.errors import UserInputError
 from engine.generation import LlamaGenerator
 from engine.jobs import CancelToken
+from engine.prompting import FULL_SHAPE, PromptShape
 from engine.training.dataset import build_dataset
 from engine.training.report import compare_answers, perplexity
 from engine.training.samples import load_samples
@@ -64,15 +66,21 @@ def train_style_adapter(
     cancel: CancelToken | None = None,
     replace: bool = False,
     compare: bool = True,
+    shape: PromptShape = FULL_SHAPE,
+    under: Sequence[ActiveAdapter] = (),
 ) -> TrainingResult | None:
-    """Train `name` from the samples at `samples_path`; None when cancelled."""
+    """Train `name` from the samples at `samples_path`; None when cancelled.
+
+    Pairs are laid out in the prompt `shape` the adapter will answer in; `under` are the
+    adapters it will be stacked on (the reader): it is trained, measured and compared
+    on top of them."""
     config = config or TrainingConfig()
     report_progress = progress or (lambda _p: None)
     _check_request(name, library, replace, config)
     samples = load_samples(samples_path)
-    data = build_dataset(samples, generator, config.seed)
+    data = build_dataset(samples, generator, config.seed, shape)
     started = time.perf_counter()
-    trained = train_lora(generator.path, generator.header, data, config, progress, cancel)
+    trained = train_lora(generator.path, generator.header, data, config, progress, cancel, under)
     if trained.stop_reason == "cancelled":
         return None
 
@@ -106,16 +114,18 @@ def train_style_adapter(
             half_precision=True,
         )
         check_adapter(staged, generator.header)  # Docent's own validation, as for any file
-        active = [ActiveAdapter(staged, 1.0, name)]
+        active = [*under, ActiveAdapter(staged, 1.0, name)]
         report_progress(TrainingProgress("checking", trained.steps, trained.steps))
         held_out = data.validation
-        ppl_without = perplexity(generator, held_out, [], cancel)
+        ppl_without = perplexity(generator, held_out, list(under), cancel)
         ppl_with = perplexity(generator, held_out, active, cancel)
         generator.set_adapters([])
         answers = []
         if compare and not (cancel is not None and cancel.cancelled):
             report_progress(TrainingProgress("comparing answers", trained.steps, trained.steps))
-            answers = [pair.to_dict() for pair in compare_answers(generator, active[0], cancel)]
+            answers = [
+                pair.to_dict() for pair in compare_answers(generator, active, cancel, shape, under)
+            ]
         if cancel is not None and cancel.cancelled:
             return None
         report = {
@@ -131,6 +141,8 @@ def train_style_adapter(
                 "train_examples": len(data.train),
                 "validation_examples": len(data.validation),
                 "train_tokens": data.train_tokens,
+                "prompt_shape": shape.to_dict(),
+                "trained_on_top_of": [a.label for a in under],
             },
             "settings": {
                 "rank": trained.rank,

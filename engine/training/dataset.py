@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engine.errors import TrainingError
 from engine.generation import Generator, Segment
-from engine.prompting import PromptBuilder
+from engine.prompting import FULL_SHAPE, PromptBuilder, PromptShape
 from engine.retrieval import SearchHit
 from engine.training.samples import Sample, SampleSet
 
@@ -47,10 +47,14 @@ class Dataset:
         return sum(len(e.tokens) for e in self.train)
 
 
-def build_dataset(samples: SampleSet, generator: Generator, seed: int = 0) -> Dataset:
-    """Tokenize, then hold out a validation share (whole samples, chosen by `seed`)."""
+def build_dataset(
+    samples: SampleSet, generator: Generator, seed: int = 0, shape: PromptShape = FULL_SHAPE
+) -> Dataset:
+    """Tokenize, then hold out a validation share (whole samples, chosen by `seed`).
+
+    Pairs are laid out in the prompt `shape` the adapter will answer in."""
     if samples.kind == "pairs":
-        builder = PromptBuilder(generator)
+        builder = PromptBuilder(generator, shape=shape)
         examples = [_pair(sample, generator, builder) for sample in samples.samples]
     else:
         examples = _windows(samples.samples, generator)
@@ -91,9 +95,10 @@ def _windows(samples: Sequence[Sample], generator: Generator) -> list[Example]:
 
 
 def _pair(sample: Sample, generator: Generator, builder: PromptBuilder) -> Example:
+    names = sample.source_names or ("",) * len(sample.sources)
     hits = [
-        SearchHit(f"source-{n}.txt", None, "", text, 1.0, 1.0, 0, len(text), 1, 1, (n,))
-        for n, text in enumerate(sample.sources, 1)
+        SearchHit(name or f"source-{n}.txt", None, "", text, 1.0, 1.0, 0, len(text), 1, 1, (n,))
+        for n, (name, text) in enumerate(zip(names, sample.sources, strict=True), 1)
     ]
     prompt = builder.build(sample.prompt, hits)
     lead = " " if prompt.style == "completion" else ""  # as the model writes after "Answer:"

@@ -21,7 +21,7 @@ from engine.answering import Answer, Answerer, RelevanceGate
 from engine.generation import LlamaGenerator
 from engine.jobs import CancelToken
 from engine.keywords import term_coverage
-from engine.prompting import PromptBuilder
+from engine.prompting import FULL_SHAPE, PromptBuilder, PromptShape
 from engine.resources import sample_docs
 from engine.retrieval import SearchHit
 from engine.training.dataset import Example
@@ -75,26 +75,29 @@ def perplexity(
 
 def compare_answers(
     generator: LlamaGenerator,
-    adapter: ActiveAdapter,
+    adapters: Sequence[ActiveAdapter],
     cancel: CancelToken | None = None,
+    shape: PromptShape = FULL_SHAPE,
+    under: Sequence[ActiveAdapter] = (),
 ) -> list[AnswerPair]:
-    """The fixed questions answered from the sample folder without, then with, `adapter`."""
+    """The fixed questions answered from the sample folder with `under` only, then with
+    `adapters` (both in the prompt `shape` the adapter was trained in)."""
     passages = _sample_passages()
     if not passages:
         return []
     answerer = Answerer(
         lambda question, _context, _scope: _closest(question, passages),
         generator,
-        PromptBuilder(generator),
+        PromptBuilder(generator, shape=shape),
         RelevanceGate(0.0, 1.0, 0.0),  # these passages are the right ones: always answer
     )
     pairs = []
     for question in FIXED_QUESTIONS:
         if cancel is not None and cancel.cancelled:
             break
-        generator.set_adapters([])
+        generator.set_adapters(list(under))
         before = _final(answerer.ask(question, cancel=cancel))
-        generator.set_adapters([adapter])
+        generator.set_adapters(list(adapters))
         after = _final(answerer.ask(question, cancel=cancel))
         pairs.append(AnswerPair(question, before.text, after.text, _cited(before), _cited(after)))
     generator.set_adapters([])

@@ -4,8 +4,9 @@ Two kinds, never mixed in one run:
 - plain text (.txt, .md, .markdown, .rst, .text): the voice to imitate. Paragraphs are
   separated by blank lines; the adapter learns to write like them.
 - JSONL pairs, one object per line: {"prompt": ..., "response": ...} and, optionally,
-  "sources": [passage, ...]. The adapter learns to answer like the responses, in
-  Docent's own answer prompt (the sources numbered as in a real answer).
+  "sources": [passage, ...], each passage its text or {"name": file name, "text": ...}.
+  The adapter learns to answer like the responses, in Docent's own answer prompt (the
+  sources numbered and labelled as in a real answer).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Sample:
     prompt: str = ""
     response: str = ""
     sources: tuple[str, ...] = ()
+    source_names: tuple[str, ...] = ()  # file names shown in the prompt ('' = generic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +144,32 @@ def _pairs(file: Path, text: str) -> list[Sample]:
             raise TrainingError(f'{where}: "prompt" must be non-empty text')
         if not isinstance(response, str) or not response.strip():
             raise TrainingError(f'{where}: "response" must be non-empty text')
-        sources = item.get("sources", [])
-        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-            raise TrainingError(f'{where}: "sources" must be a list of passages (text)')
+        listed = item.get("sources", [])
+        sources = [_source(s) for s in listed] if isinstance(listed, list) else [None]
+        if any(s is None for s in sources):
+            raise TrainingError(
+                f'{where}: "sources" must be a list of passages (text, or objects with '
+                '"name" and "text")'
+            )
+        kept = [s for s in sources if s is not None and s[1].strip()]
         samples.append(
             Sample(
                 f"{file}:{number}",
                 prompt=prompt.strip(),
                 response=response.strip(),
-                sources=tuple(s for s in sources if s.strip()),
+                sources=tuple(text for _, text in kept),
+                source_names=tuple(name for name, _ in kept),
             )
         )
     return samples
+
+
+def _source(value: object) -> tuple[str, str] | None:
+    """(file name, text) of one JSONL source, or None when it is neither form."""
+    if isinstance(value, str):
+        return "", value
+    if isinstance(value, dict):
+        name, text = value.get("name", ""), value.get("text")
+        if isinstance(name, str) and isinstance(text, str):
+            return name, text
+    return None

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.adapters.runtime import ActiveAdapter
 from engine.errors import TrainingError
 from engine.gguf_file import GgufFile
 from engine.jobs import CancelToken
@@ -109,8 +110,12 @@ def train_lora(
     config: TrainingConfig,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    under: Sequence[ActiveAdapter] = (),
 ) -> TrainedLora:
-    """Fit a LoRA to `data.train`; the best weights on `data.validation` come back."""
+    """Fit a LoRA to `data.train`; the best weights on `data.validation` come back.
+
+    `under`: adapters the new one will always be stacked on (the reader); they are
+    merged into the weights first, so the new adapter learns on top of them."""
     import torch
 
     report = progress or (lambda _p: None)
@@ -120,6 +125,8 @@ def train_lora(
     torch.manual_seed(config.seed)
     report(TrainingProgress("loading model"))
     causal_lm = load_for_training(model_path, model_header)
+    for adapter in under:
+        merge_adapter(causal_lm, adapter)
     if cancel is not None and cancel.cancelled:
         return _cancelled(config, started)
     targets = tuple(t for t in config.targets if t in HF_TO_GGUF)
@@ -305,6 +312,41 @@ def load_for_training(model_path: Path, model_header: GgufFile) -> Any:
         ) from exc
     model.config.use_cache = False
     return model
+
+
+def merge_adapter(causal_lm: Any, adapter: ActiveAdapter) -> None:
+    """Add a GGUF LoRA's update (scale * alpha / r * B @ A) into the model's weights."""
+    import numpy as np
+    import torch
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(adapter.path))
+    field = reader.get_field("adapter.lora.alpha")
+    alpha = float(field.parts[field.data[0]][0]) if field is not None else None
+    tensors = {t.name: t for t in reader.tensors}
+    modules = dict(causal_lm.named_modules())
+    by_layer: dict[tuple[str, str], Any] = {}
+    for name, module in modules.items():
+        parts = name.split(".")
+        if "layers" in parts and parts[-1] in HF_TO_GGUF:
+            by_layer[(parts[parts.index("layers") + 1], HF_TO_GGUF[parts[-1]])] = module
+    merged = 0
+    for name, tensor in tensors.items():
+        if not name.endswith(".lora_a") or not name.startswith("blk."):
+            continue
+        _, layer, kind, *_ = name.split(".")
+        module = by_layer.get((layer, kind))
+        partner = tensors.get(name[: -len("a")] + "b")
+        if module is None or partner is None:
+            raise TrainingError(f"{adapter.path}: {name} has no matching weight to merge into")
+        a = np.asarray(tensor.data, dtype=np.float32)  # r x in
+        b = np.asarray(partner.data, dtype=np.float32)  # out x r
+        rank = a.shape[0]
+        factor = adapter.scale * ((alpha / rank) if alpha else 1.0)
+        with torch.no_grad():
+            module.weight += torch.from_numpy(factor * (b @ a)).to(module.weight.dtype)
+        merged += 1
+    log.info("merged %s (%d weights) under the new adapter", adapter.label, merged)
 
 
 def layout_matches(causal_lm: Any, header: GgufFile, model_path: Path, module: str) -> bool:

@@ -190,6 +190,34 @@ def test_pairs_are_trained_in_the_real_answer_prompt(tmp_path, generator):
     assert answer_text.startswith(" At ") and answer_text.endswith("[1].\n\n")
 
 
+def test_pairs_show_their_sources_file_names_in_the_prompt_shape_asked_for(tmp_path, generator):
+    from engine.prompting import EXAMPLE_QUESTION, READER_SHAPE
+
+    path = tmp_path / "p.jsonl"
+    lines = [
+        {"prompt": f"When does ferry {n} leave?", "response": f"At {n}:00 [2].",
+         "sources": ["Bus 4 stops at the pier.",
+                     {"name": f"ferries-{n}.md", "text": f"Ferry {n} leaves at {n}:00."}]}
+        for n in range(6)
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    samples = load_samples(path)
+    assert samples.samples[0].source_names == ("", "ferries-0.md")
+    for shape, example_shown in ((READER_SHAPE, False), (None, True)):
+        data = build_dataset(samples, generator, **({"shape": shape} if shape else {}))
+        prompt_text = generator.detokenize(data.train[0].tokens[: data.train[0].target_start])
+        assert "[1] source-1.txt\nBus 4" in prompt_text
+        assert "[2] ferries-" in prompt_text
+        assert (EXAMPLE_QUESTION in prompt_text) is example_shown
+
+
+def test_a_source_that_is_neither_text_nor_a_named_passage_is_refused(tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"prompt": "q", "response": "r", "sources": [{"name": "a.txt"}]}\n')
+    with pytest.raises(TrainingError, match='line 1: "sources" must be a list of passages'):
+        load_samples(path)
+
+
 @pytest.mark.parametrize("phase", ["training", "checking"])
 def test_cancel_leaves_nothing_behind(tmp_path, generator, phase):
     samples = tmp_path / "voice.txt"
