@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test bench lint install clean-venv package package-test
+.PHONY: run test bench lint install clean-venv package package-test reader
 
 install: $(STAMP)
 
@@ -30,9 +30,14 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# Rebuild the built-in reader adapter: training pairs from SQuAD dev articles 0-23 (needs
+# ../shared/data), then the LoRA on the CPU (resources/reader/README.md).
+reader: $(STAMP)
+	$(PY) resources/reader/build.py
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check engine desktop tests bench installers docs
-	$(VENV)/bin/ruff format --check engine desktop tests bench installers docs
+	$(VENV)/bin/ruff check engine desktop tests bench installers docs resources
+	$(VENV)/bin/ruff format --check engine desktop tests bench installers docs resources
 
 # The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
 package: $(STAMP)

@@ -279,11 +279,12 @@ def _answers(r: dict[str, Any]) -> str:
 `Assistant.ask` (default settings with the reader off, {o["model"]}, n_ctx {o["n_ctx"]},
 {o["threads"]} threads) against a separately constructed `llama_cpp.Llama` on the same file
 and parameters, handed the identical prompt tokens (median {o["prompt_tokens_p50"]},
-{low}..{high}), on {o["questions"]} questions; corpus: {o["corpus"]}. Both sides are warmed once, the side
-that goes first alternates per question, and both keep the previous question's prompt in
-the KV cache and reuse the common prefix (median {o["reused_prefix_tokens_p50"]["ask"]}
-tokens; equal on both sides: {o["reuse_equal_all"]}). ask's time to first token runs from
-calling `ask` (retrieval and prompt building included) to the first non-empty
+{low}..{high}), on {o["questions"]} questions; corpus: {o["corpus"]}. Both sides are warmed
+once, the side that goes first alternates per question, and both keep the previous
+question's prompt in the KV cache and reuse the common prefix (median
+{o["reused_prefix_tokens_p50"]["ask"]} tokens; equal on both sides: {o["reuse_equal_all"]}).
+ask's time to first token runs from calling `ask` (retrieval and prompt building included)
+to the first non-empty
 `AnswerText`; speed is (pieces - 1) / (last - first) on both sides.
 
 | median | ask | llama.cpp | ratio |

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -44,6 +45,14 @@ class SettingsDialog(QDialog):
         self.threads.setSpecialValueText("automatic (one per core)")
         self.threads.setValue(settings.threads)
         self.threads.setAccessibleName("Threads")
+        self.reader = QCheckBox("Use the built-in reader with the bundled model")
+        self.reader.setChecked(settings.reader)
+        self.reader.setAccessibleName("Reader adapter")
+        self.reader.setToolTip(
+            "The reader teaches the bundled model to answer briefly from your documents, "
+            "cite them, and say when they do not hold the answer. It is never applied to "
+            "a model of your own."
+        )
         self.ignore = QPlainTextEdit("\n".join(settings.ignore_patterns))
         self.ignore.setAccessibleName("Ignore patterns")
         self.ignore.setPlaceholderText("one glob per line, e.g. *.tmp or drafts/")
@@ -53,6 +62,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model (GGUF file)", model_row)
         form.addRow("Context size (tokens)", self.n_ctx)
         form.addRow("Threads", self.threads)
+        form.addRow("Reader", self.reader)
         form.addRow("Ignore patterns", self.ignore)
         form.addRow("Data location", data)
         note = QLabel("Changes apply the next time Docent starts.")
@@ -77,6 +87,7 @@ class SettingsDialog(QDialog):
             "model": self.model.text().strip(),
             "n_ctx": self.n_ctx.value(),
             "threads": self.threads.value(),
+            "reader": self.reader.isChecked(),
             "ignore_patterns": patterns,
         }
 

@@ -172,6 +172,11 @@ class RelevanceGate:
         )
 
 
+def strip_markers(text: str) -> str:
+    """`text` without its `[n]` markers (and the space before each)."""
+    return re.sub(r"\s*\[[\d,;\s–-]+\]", "", text).strip()
+
+
 def declines(answer: str) -> bool:
     """Did the model say the sources do not hold the answer?"""
     core = re.sub(r"\[[^\]]*\]", "", answer).strip().strip('"').lower()
@@ -329,6 +334,8 @@ class Answerer:
             held = supported(cited.text, prompt.sources, question)
             unsupported = bool(held) and not any(held)
         text = cited.text or ("" if cancelled else EMPTY_ANSWER)
+        if unsupported:  # no marker may make it look cited
+            text = strip_markers(text)
         yield Answer(
             question,
             MODEL_DECLINED_ANSWER if model_declined else text,

@@ -93,7 +93,8 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.bridge.voice_applied, timeout=LONG):
         window.select_voice("concise", 1.0)
     assert [c.name for c in window.applied_voice] == ["concise"]
-    assert facts(qtbot, window).voice == window.applied_voice
+    assert facts(qtbot, window).voice == window.applied_voice  # the reader is not a voice
+    assert facts(qtbot, window).reader.startswith("applied")
 
     bad = tmp_path / "notes.gguf"
     bad.write_text("not an adapter")
@@ -166,10 +167,13 @@ def test_settings_are_saved_for_the_next_start(qtbot, window, tmp_path):
     qtbot.addWidget(dialog)
     dialog.n_ctx.setValue(2048)
     dialog.ignore.setPlainText("*.tmp\ndrafts/")
+    assert dialog.reader.isChecked()  # on by default
+    dialog.reader.setChecked(False)
     with qtbot.waitSignal(window.bridge.settings_loaded, timeout=LONG):
         window.bridge.save_settings(dialog.changes())
     saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
     assert "n_ctx = 2048" in saved and '"drafts/"' in saved
+    assert "reader = false" in saved
     assert window.engine_settings.n_ctx == 2048
 
 
@@ -221,6 +225,7 @@ def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
     assert window.model_label.text() == "Model: copy-of-the-model.gguf"
     now = facts(qtbot, window)
     assert now.model_path == str(other) and now.model_loaded
+    assert now.reader.startswith("not applied")  # built for the bundled model only
     saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
     assert str(other) in saved
     events = ask(qtbot, window, "Is anything indexed yet?")
