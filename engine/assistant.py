@@ -349,8 +349,8 @@ class Assistant:
 
         `history` holds the conversation's earlier turns: follow-ups are retrieved with
         them in mind and the model sees the last few. `scope` limits retrieval to a folder.
-        `voice` is the adapter set to answer in (empty: the bare model); a bad adapter
-        raises AdapterError before anything else happens.
+        `voice` is the adapter set to answer in (empty: no voice, the reader alone where it
+        applies); a bad adapter raises AdapterError before anything else happens.
         """
         if not question.strip():
             raise UserInputError("the question is empty")

@@ -229,7 +229,7 @@ def _print_report(report: dict[str, Any]) -> None:
 
 def describe_voice(voice: Sequence[AdapterChoice]) -> str:
     if not voice:
-        return "none (the bare model)"
+        return "none (no voice: the model, with the reader where it applies)"
     return ", ".join(f"{c.name} x{c.scale:g}" for c in voice)
 
 

@@ -24,7 +24,7 @@ CHAT_HELP = """commands:
   /sources    show every passage behind the last answer
   /voice NAME [STRENGTH] [NAME [STRENGTH]]...
               answer in these adapters' style from now on (strength 0 to 2)
-  /voice none back to the bare model;  /voice alone shows the current voice
+  /voice none back to no voice;  /voice alone shows the current voice
   /adapters   list the adapters you can choose
   /help       this list
   /quit       leave (Ctrl-D does too)"""
