@@ -39,7 +39,9 @@ REMOVED_PER_ARTICLE = 6
 ANSWERABLE = 300
 OFF_TOPIC = 100
 NEAR_MISS = 100
-VOICE_SUBSET = (100, 50, 50)  # voices are measured on the first questions of each set
+# voices, and the reader on whole passages, are measured on the first questions of each set
+VOICE_SUBSET = (100, 50, 50)
+WHOLE_SUBSET = (150, 50, 50)
 RECORDS = 12
 # a citation marker with the space before it: Docent's attribution can put one inside a
 # decimal or after an initial ("0 [1].3", "Michael E [1]. Mann"; see engine.citations)
@@ -58,7 +60,7 @@ class Config:
 CONFIGS = (
     Config("bare", reader=False),
     Config("reader", reader=True),
-    Config("reader, whole passages", reader=True, reader_sentences=0),
+    Config("reader, whole passages", reader=True, reader_sentences=0, subset=WHOLE_SUBSET),
     Config("reader + concise", reader=True, voice="concise", subset=VOICE_SUBSET),
     Config("reader + warm", reader=True, voice="warm", subset=VOICE_SUBSET),
 )
@@ -77,29 +79,9 @@ def question_sets(corpus: squad.Corpus, rng: random.Random) -> QuestionSets:
     """Held-out files and questions (articles 24-47), drawn as the relevance bench does."""
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))
     held_out = articles[FIRST_HELD_OUT_ARTICLE:]
-    indexed = sorted(rng.sample(held_out, INDEXED_ARTICLES), key=held_out.index)
-    removed: set[str] = set()
-    for article in indexed:
-        paragraphs = [p for p in corpus.files if p.split("/")[0] == article]
-        removed.update(rng.sample(paragraphs, REMOVED_PER_ARTICLE))
-    files = {
-        p: text
-        for p, text in corpus.files.items()
-        if p.split("/")[0] in indexed and p not in removed
-    }
-    lowered = [text.lower() for text in files.values()]
-
-    def answer_indexed(question: squad.Question) -> bool:
-        answers = [a.lower() for a in question.answers if a.strip()]
-        return any(a in text for a in answers for text in lowered)
-
-    answerable = [q for q in corpus.questions if q.gold in files]
-    off_topic = [
-        q
-        for q in corpus.questions
-        if q.gold.split("/")[0] in held_out and q.gold.split("/")[0] not in indexed
-    ]
-    near_miss = [q for q in corpus.questions if q.gold in removed and not answer_indexed(q)]
+    chosen = squad.split(corpus, held_out, rng, INDEXED_ARTICLES, REMOVED_PER_ARTICLE)
+    files, removed, indexed = chosen.files, chosen.removed, chosen.indexed_articles
+    answerable, off_topic, near_miss = chosen.positives, chosen.off_topic, chosen.near_miss
     description = {
         "articles": f"{FIRST_HELD_OUT_ARTICLE}..{len(articles) - 1} of SQuAD v1.1 dev "
         "(the reader was trained on 0..23 only)",
@@ -128,7 +110,12 @@ def run_held_out(
     from engine.settings import Settings
 
     sets = question_sets(corpus, random.Random(SEED))
-    result: dict[str, Any] = {"seed": SEED, "sets": sets.description, "configs": {}}
+    result: dict[str, Any] = {
+        "seed": SEED,
+        "sets": sets.description,
+        "reader_training": reader_training(),
+        "configs": {},
+    }
     with tempfile.TemporaryDirectory(prefix="docent-bench-held-out-") as tmp:
         folder = Path(tmp) / "docs"
         home = Path(tmp) / "home"
@@ -174,6 +161,33 @@ def run_held_out(
             print(f"  {config.name}: {_headline(result['configs'][config.name])}", flush=True)
     result["headline"] = headline_table(result["configs"])
     return result
+
+
+def reader_training() -> dict[str, Any] | None:
+    """What the shipped reader's own report says about its training (time, memory)."""
+    import json
+
+    from engine.resources import reader_adapter
+
+    path = reader_adapter().with_name("reader.report.json")
+    if not path.is_file():
+        return None
+    report = json.loads(path.read_text(encoding="utf-8"))
+    training, samples = report.get("training", {}), report.get("samples", {})
+    return {
+        "command": report.get("command"),
+        "pairs": samples.get("count"),
+        "train_examples": samples.get("train_examples"),
+        "validation_examples": samples.get("validation_examples"),
+        "steps": training.get("steps"),
+        "stop_reason": training.get("stop_reason"),
+        "best_step": training.get("best_step"),
+        "seconds": training.get("seconds"),
+        "tokens_per_s": training.get("tokens_per_s"),
+        "peak_rss_mb": training.get("peak_rss_mb"),
+        "validation": report.get("validation"),
+        "total_seconds": report.get("total_seconds"),
+    }
 
 
 def excerpt_retention(assistant: Any, questions: list[squad.Question]) -> dict[str, Any]:

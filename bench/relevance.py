@@ -122,27 +122,11 @@ def _half(
 ) -> dict[str, Any]:
     from engine.keywords import term_coverage
 
-    indexed_articles = sorted(rng.sample(list(articles), INDEXED_ARTICLES), key=articles.index)
-    off_articles = [a for a in articles if a not in indexed_articles]
-    removed: set[str] = set()
-    for article in indexed_articles:
-        paragraphs = [p for p in corpus.files if p.split("/")[0] == article]
-        removed.update(rng.sample(paragraphs, REMOVED_PER_ARTICLE))
-    files = {
-        p: text
-        for p, text in corpus.files.items()
-        if p.split("/")[0] in indexed_articles and p not in removed
-    }
-    lowered = [text.lower() for text in files.values()]
-
-    def answer_indexed(question: squad.Question) -> bool:
-        answers = [a.lower() for a in question.answers if a.strip()]
-        return any(a in text for a in answers for text in lowered)
-
-    positives = [q for q in corpus.questions if q.gold in files]
-    off_topic = [q for q in corpus.questions if q.gold.split("/")[0] in off_articles]
-    near_candidates = [q for q in corpus.questions if q.gold in removed]
-    near_miss = [q for q in near_candidates if not answer_indexed(q)]
+    chosen = squad.split(corpus, articles, rng, INDEXED_ARTICLES, REMOVED_PER_ARTICLE)
+    indexed_articles, off_articles = chosen.indexed_articles, chosen.off_articles
+    files, removed = chosen.files, chosen.removed
+    positives, off_topic, near_miss = chosen.positives, chosen.off_topic, chosen.near_miss
+    near_candidates = chosen.near_candidates
     pools = {"positive": positives, "off_topic": off_topic, "near_miss": near_miss}
     sampled = {
         "positive": _sample(positives, MAX_POSITIVES, rng),

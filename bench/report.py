@@ -348,12 +348,27 @@ def _held_out(h: dict[str, Any]) -> str:
         )
     sets = h["sets"]
     kept = h["excerpts"]["answer_string_in_top_k"]
+    t = h.get("reader_training") or {}
+    v = t.get("validation") or {}
+    training = (
+        f"""
+
+The reader's training (its report, `resources/reader/reader.report.json`): {t.get("pairs")}
+pairs ({t.get("train_examples")} trained on, {t.get("validation_examples")} held out),
+{t.get("steps")} steps (stopped: {t.get("stop_reason")}, best at step {t.get("best_step")})
+in {t.get("seconds")} s on this 2-core CPU ({t.get("tokens_per_s")} tokens/s), peak memory
+{t.get("peak_rss_mb")} MB; held-out perplexity in llama.cpp {v.get("perplexity_without")}
+without the reader, {v.get("perplexity_with")} with it."""
+        if t
+        else ""
+    )
     return (
         f"""{sets["articles"]}; {sets["indexed_articles"]} articles indexed
 ({sets["indexed_paragraphs"]} paragraphs, {sets["removed_paragraphs"]} removed for near-miss
 questions, {sets["chunks"]} chunks); seed {h["seed"]}. Every configuration opens the same
-index and asks the same questions, one by one, no history; voices are measured on the first
-questions of each set. "Contains a gold answer": SQuAD-normalised whole-word containment,
+index and asks the same questions, one by one, no history; the voices and the reader on
+whole passages are measured on the first questions of each set (the counts are in the
+table). "Contains a gold answer": SQuAD-normalised whole-word containment,
 markers removed. "Markers by the model": answered questions whose citations came from the
 model's own `[n]`, not from Docent's attribution.
 
@@ -366,7 +381,7 @@ model's own `[n]`, not from Docent's attribution.
 Excerpts (no model): the gold answer string is in the top-{h["excerpts"]["k"]} passages
 for {kept["whole"]} of the answerable questions whole, and in their excerpts for
 {kept["1 sentences"]} (1 sentence), {kept["2 sentences"]} (2), {kept["3 sentences"]} (3,
-the reader's default), {kept["4 sentences"]} (4)."""
+the reader's default), {kept["4 sentences"]} (4).{training}"""
     )
 
 

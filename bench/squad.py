@@ -62,6 +62,56 @@ def write(corpus: Corpus, folder: Path) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class Split:
+    """Some articles indexed less a few paragraphs each; the questions that makes."""
+
+    files: dict[str, str]  # what is indexed
+    indexed_articles: list[str]
+    off_articles: list[str]
+    removed: set[str]
+    positives: list[Question]  # their own paragraph is indexed
+    off_topic: list[Question]  # from the articles not indexed
+    near_candidates: list[Question]  # their paragraph was removed
+    near_miss: list[Question]  # ... and no indexed paragraph holds any gold answer
+
+
+def split(
+    corpus: Corpus, articles: Sequence[str], rng: Any, indexed: int, removed_per_article: int
+) -> Split:
+    """Index `indexed` of `articles` (drawn by `rng`), less `removed_per_article`
+    paragraphs of each: answerable, off-topic and near-miss questions, as the relevance
+    and answers benchmarks define them."""
+    chosen = sorted(rng.sample(list(articles), indexed), key=list(articles).index)
+    off_articles = [a for a in articles if a not in chosen]
+    removed: set[str] = set()
+    for article in chosen:
+        paragraphs = [p for p in corpus.files if p.split("/")[0] == article]
+        removed.update(rng.sample(paragraphs, removed_per_article))
+    files = {
+        p: text
+        for p, text in corpus.files.items()
+        if p.split("/")[0] in chosen and p not in removed
+    }
+    lowered = [text.lower() for text in files.values()]
+
+    def answer_indexed(question: Question) -> bool:
+        answers = [a.lower() for a in question.answers if a.strip()]
+        return any(a in text for a in answers for text in lowered)
+
+    near_candidates = [q for q in corpus.questions if q.gold in removed]
+    return Split(
+        files=files,
+        indexed_articles=chosen,
+        off_articles=off_articles,
+        removed=removed,
+        positives=[q for q in corpus.questions if q.gold in files],
+        off_topic=[q for q in corpus.questions if q.gold.split("/")[0] in off_articles],
+        near_candidates=near_candidates,
+        near_miss=[q for q in near_candidates if not answer_indexed(q)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Quality:
     recall_at_5: float
     mrr_at_10: float
