@@ -182,6 +182,11 @@ def render_ending(answer: Answer, out: TextIO) -> None:
         out.write(answer.text + "\n")
         print_sources(answer, out, everything=True, limit=3)
         return
+    if answer.example_echo_dropped:
+        out.write(
+            "\n(the model copied the prompt's worked example; Docent dropped that part)\n"
+            f"{answer.text}\n"
+        )
     if answer.unsupported:
         out.write(
             "(no source given to the model holds this answer: it is not cited; "

@@ -52,6 +52,8 @@ NEGATIVES = 140
 RANK = 16
 EPOCHS = 1.0
 MAX_MINUTES = 75.0
+EVAL_EVERY = 100  # validation costs about a minute on 2 cores; six checks in the epoch
+PATIENCE = 10  # one epoch, run to the end; the best checked weights are kept
 
 
 def build_samples() -> dict[str, object]:
@@ -170,7 +172,14 @@ def train(max_minutes: float = MAX_MINUTES) -> Path:
     from engine.prompting import READER_SHAPE
     from engine.training import TrainingConfig, TrainingProgress, train_style_adapter
 
-    config = TrainingConfig(rank=RANK, epochs=EPOCHS, max_minutes=max_minutes, seed=SEED)
+    config = TrainingConfig(
+        rank=RANK,
+        epochs=EPOCHS,
+        max_minutes=max_minutes,
+        seed=SEED,
+        eval_every=EVAL_EVERY,
+        patience=PATIENCE,
+    )
 
     def progress(p: TrainingProgress) -> None:
         if p.phase != "training" or p.step % 10 == 0:
