@@ -34,6 +34,7 @@ bench: $(STAMP)
 # ../shared/data), then the LoRA on the CPU (resources/reader/README.md).
 reader: $(STAMP)
 	$(PY) resources/reader/build.py
+	$(PY) resources/reader/calibrate.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine desktop tests bench installers docs resources

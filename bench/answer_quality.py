@@ -114,6 +114,7 @@ def run_held_out(
         "seed": SEED,
         "sets": sets.description,
         "reader_training": reader_training(),
+        "reader_calibration": reader_calibration(),
         "configs": {},
     }
     with tempfile.TemporaryDirectory(prefix="docent-bench-held-out-") as tmp:
@@ -188,6 +189,19 @@ def reader_training() -> dict[str, Any] | None:
         "validation": report.get("validation"),
         "total_seconds": report.get("total_seconds"),
     }
+
+
+def reader_calibration() -> dict[str, Any] | None:
+    """The shipped reader's decline threshold and what it did on its training articles."""
+    import json
+
+    from engine.resources import reader_calibration as calibration_path
+
+    path = calibration_path()
+    if not path.is_file():
+        return None
+    report = json.loads(path.read_text(encoding="utf-8"))
+    return {k: report.get(k) for k in ("decline_threshold", "at_threshold", "at_one_half")}
 
 
 def excerpt_retention(assistant: Any, questions: list[squad.Question]) -> dict[str, Any]:
@@ -267,6 +281,7 @@ def _ask_all(
                 "tokens_per_s": answer.timings.tokens_per_s,
                 "generated_tokens": answer.timings.generated_tokens,
                 "prompt_tokens": answer.timings.prompt_tokens,
+                "decline_probability": answer.decline_probability,
             }
         )
         if i % 50 == 0 or i == len(questions):

@@ -19,6 +19,7 @@ from typing import Literal
 from engine.adapters.library import AdapterChoice
 from engine.citations import Citation, attribute, resolve_citations, sentences, support, supported
 from engine.conversation import Turn
+from engine.declining import DeclinePolicy, Opening
 from engine.generation import Generator, Segment
 from engine.jobs import CancelToken
 from engine.keywords import term_coverage
@@ -118,6 +119,8 @@ class Answer:
     model: str | None = None  # None when the model was not called
     voice: tuple[AdapterChoice, ...] = ()  # the adapters (and strengths) it was asked with
     reader: bool = False  # the built-in reader adapter was applied (engine.adapters.reader)
+    # P(the not-found sentence) when a DeclinePolicy decided (engine.declining), else None
+    decline_probability: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -139,6 +142,9 @@ class Answer:
             "model": self.model,
             "voice": [choice.to_dict() for choice in self.voice],
             "reader": self.reader,
+            "decline_probability": (
+                None if self.decline_probability is None else round(self.decline_probability, 4)
+            ),
             "timings": self.timings.to_dict(),
         }
 
@@ -239,11 +245,13 @@ class Answerer:
         generator: Generator,
         builder: PromptBuilder,
         gate: RelevanceGate,
+        decline: DeclinePolicy | None = None,
     ) -> None:
         self.search = search
         self.generator = generator
         self.builder = builder
         self.gate = gate
+        self.decline = decline  # None: the model's own first tokens decide
         self._prepared = False
 
     def prepare(self, cancel: CancelToken | None = None) -> None:
@@ -285,9 +293,10 @@ class Answerer:
         last = handed_off
         pieces: list[str] = []
         looping = False
-        stream = self.generator.stream(prompt.tokens, prompt.max_tokens, prompt.stop, cancel)
+        opening = self._open(prompt.tokens, prompt.style, cancel)
+        stream = self._stream(prompt.tokens, prompt.max_tokens, prompt.stop, opening, cancel)
         try:
-            for piece in stream:  # type: ignore[union-attr]
+            for piece in stream:
                 if cancel is not None and cancel.cancelled:
                     break
                 if not piece:
@@ -354,4 +363,33 @@ class Answerer:
             unsupported=unsupported,
             example_echo_dropped=echoes,
             model=self.generator.model_id,
+            decline_probability=opening.decline_probability if opening else None,
+        )
+
+    def _open(
+        self, tokens: Sequence[int], style: str, cancel: CancelToken | None
+    ) -> Opening | None:
+        if self.decline is None or style != "completion":
+            return None
+        if not hasattr(self.generator, "next_logits"):
+            return None
+        return self.decline.open(self.generator, tokens, cancel)  # type: ignore[arg-type]
+
+    def _stream(
+        self,
+        tokens: Sequence[int],
+        max_tokens: int,
+        stop: Sequence[str],
+        opening: Opening | None,
+        cancel: CancelToken | None,
+    ) -> Iterator[str]:
+        """The model's pieces, after the opening the decline policy chose (if any)."""
+        if opening is not None and opening.declined:
+            yield " " + NOT_FOUND
+            return
+        forced = opening.tokens if opening is not None else ()
+        if forced:
+            yield self.generator.detokenize(forced)
+        yield from self.generator.stream(
+            [*tokens, *forced], max(1, max_tokens - len(forced)), stop, cancel
         )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
 from engine.adapters.bundled import install_bundled
-from engine.adapters.reader import ReaderState, reader_layer, reader_state
+from engine.adapters.reader import ReaderState, decline_policy, reader_layer, reader_state
 from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.embedding import Embedder, SentenceTransformerEmbedder
@@ -205,6 +205,7 @@ class Assistant:
     def _answering(self) -> Answerer:
         generator = self.generator
         shape = self.prompt_shape
+        decline = decline_policy(self.reader)  # reads the generator: before taking the lock
         with self._lock:
             if self._answerer is None:
                 builder = PromptBuilder(
@@ -213,7 +214,13 @@ class Assistant:
                     self.settings.history_turns,
                     shape,
                 )
-                self._answerer = Answerer(self._retrieve, generator, builder, self.relevance_gate)
+                self._answerer = Answerer(
+                    self._retrieve,
+                    generator,
+                    builder,
+                    self.relevance_gate,
+                    decline,
+                )
             return self._answerer
 
     # -- folders -------------------------------------------------------------------------

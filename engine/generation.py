@@ -29,6 +29,7 @@ from engine.models import check_model
 from engine.native_stderr import native_stderr_silenced
 
 if TYPE_CHECKING:
+    import numpy as np
     from llama_cpp import Llama
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,24 @@ class LlamaGenerator:
                 close = getattr(pieces, "close", None)
                 if close is not None:
                     close()
+
+    def next_logits(
+        self, tokens: Sequence[int], cancel: CancelToken | None = None
+    ) -> np.ndarray | None:
+        """The logits of the token after `tokens` (a copy); None when cancelled first."""
+        import numpy as np
+
+        sequence = list(tokens)
+        if not sequence:
+            raise ValueError("next_logits needs at least one token")
+        with self._run_lock:
+            llm = self.llama
+            self._evaluate(sequence[:-1], cancel)
+            if cancel is not None and cancel.cancelled:
+                return None
+            llm.eval([sequence[-1]])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+            return logits.copy()
 
     def target_nll(
         self, tokens: Sequence[int], start: int, cancel: CancelToken | None = None

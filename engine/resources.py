@@ -29,3 +29,8 @@ def app_icon() -> Path:
 def reader_adapter() -> Path:
     """The built-in reader adapter for the bundled model (resources/reader/reader.gguf)."""
     return resources_dir() / "reader" / "reader.gguf"
+
+
+def reader_calibration() -> Path:
+    """The reader's decline threshold, measured by resources/reader/calibrate.py."""
+    return resources_dir() / "reader" / "reader.calibration.json"

@@ -11,15 +11,21 @@ that model's weights and prompt. The `reader` setting turns it off.
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.adapters.files import inspect_adapter, misfit
 from engine.adapters.runtime import ActiveAdapter
+from engine.declining import DeclinePolicy
 from engine.errors import AdapterError
 from engine.gguf_file import GgufFile
 from engine.models import BUNDLED_FILE_NAME
-from engine.resources import reader_adapter
+from engine.prompting import NOT_FOUND
+from engine.resources import reader_adapter, reader_calibration
+
+log = logging.getLogger(__name__)
 
 READER_NAME = "reader"
 
@@ -57,6 +63,25 @@ def reader_state(model_path: Path, header: GgufFile, enabled: bool) -> ReaderSta
     if problem is not None:
         return ReaderState(path, False, f"does not fit this model: {problem}")
     return ReaderState(path, True, "built in: applied under every voice")
+
+
+def decline_policy(state: ReaderState) -> DeclinePolicy | None:
+    """How the reader declines: by the calibrated probability (engine.declining), or by
+    its first tokens alone when it does not apply or has no calibration file."""
+    if not state.applied:
+        return None
+    path = reader_calibration()
+    try:
+        threshold = float(json.loads(path.read_text(encoding="utf-8"))["decline_threshold"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("reader calibration %s unusable (%s); declining greedily", path, exc)
+        return None
+    if not 0.0 < threshold <= 1.0:
+        log.warning("reader calibration %s: threshold %s out of range", path, threshold)
+        return None
+    return DeclinePolicy(threshold, NOT_FOUND)
 
 
 def reader_layer(state: ReaderState) -> list[ActiveAdapter]:

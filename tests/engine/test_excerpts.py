@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.excerpts import excerpt, sentence_scores
+from engine.excerpts import excerpt, sentence_scores, unwrap
 
 PASSAGE = (
     "The cooperative was founded in 2011 by eight neighbours. "
@@ -41,3 +41,19 @@ def test_a_passage_sharing_no_word_keeps_its_opening_sentence() -> None:
 def test_names_and_numbers_weigh_double() -> None:
     parts = ["Ines works here.", "The kiln is big."]
     assert sentence_scores("Where does Ines keep the kiln?", parts) == [2.0, 1.0]
+
+
+def test_hard_wrapped_lines_stay_one_sentence() -> None:
+    wrapped = (
+        "## Key fobs\n\n"
+        "Members who have completed the safety induction receive a blue key fob. A fob opens\n"
+        "the side door between 07:00 and 22:00 every day. Lost fobs are replaced for a\n"
+        "fee of 12 euros at the front desk.\n"
+    )
+    text = excerpt(wrapped, "What does it cost to replace a lost key fob?", 1)
+    assert "Lost fobs are replaced for a fee of 12 euros at the front desk." in text
+
+
+def test_unwrap_keeps_headings_lists_and_paragraph_breaks() -> None:
+    text = "# Title\nFirst line\nwraps here.\n\n- one\n- two\nSecond\nparagraph."
+    assert unwrap(text) == "# Title\nFirst line wraps here.\n\n- one\n- two Second paragraph."

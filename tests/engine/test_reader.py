@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.adapters import AdapterChoice, check_adapter, misfit
-from engine.adapters.reader import READER_NAME, reader_state
+from engine.adapters.reader import READER_NAME, decline_policy, reader_state
 from engine.answering import Answer
 from engine.assistant import Assistant
 from engine.gguf_file import read_gguf
@@ -52,6 +52,29 @@ def test_the_reader_applies_to_the_bundled_model_only_and_when_enabled(model_pat
     assert not off.applied and "settings" in off.reason
     other = reader_state(model_path.with_name("my-own-model.gguf"), header, enabled=True)
     assert not other.applied and "bundled model" in other.reason
+
+
+def test_the_reader_declines_by_its_calibrated_threshold(model_path, tmp_path, monkeypatch):
+    import engine.adapters.reader as reader_module
+
+    header = read_gguf(model_path)
+    applied = reader_state(model_path, header, enabled=True)
+    calibration = tmp_path / "reader.calibration.json"
+    monkeypatch.setattr(reader_module, "reader_calibration", lambda: calibration)
+    assert decline_policy(applied) is None  # no calibration: greedy, as before
+    calibration.write_text('{"decline_threshold": 0.35}')
+    policy = decline_policy(applied)
+    assert policy is not None and policy.threshold == 0.35
+    assert decline_policy(reader_state(model_path, header, enabled=False)) is None
+    for bad in ('{"decline_threshold": 1.5}', "{not json", '{"other": 1}'):
+        calibration.write_text(bad)
+        assert decline_policy(applied) is None, bad
+
+
+def test_the_shipped_calibration_is_in_range(model_path):
+    header = read_gguf(model_path)
+    policy = decline_policy(reader_state(model_path, header, enabled=True))
+    assert policy is not None and 0.0 < policy.threshold <= 1.0
 
 
 def test_the_reader_goes_under_every_voice_and_the_setting_turns_it_off(

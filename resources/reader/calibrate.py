@@ -1,0 +1,140 @@
+"""Calibrate the reader's decline threshold (engine.declining) on its training articles.
+
+    python resources/reader/calibrate.py        # writes reader.calibration.json (make reader)
+
+SQuAD v1.1 dev articles 0-23 (the reader's training articles; 24-47 stay unseen for
+`python -m bench answers`), split as the answers bench splits its own articles: 16
+articles indexed less 6 paragraphs each. Questions the reader was trained on are left
+out. Two kinds of question reach the model here:
+
+- answerable: the gold paragraph is indexed and a gold answer is in the prompt;
+- near-miss: the gold paragraph was removed and no source in the prompt holds a gold
+  answer, so "The documents do not say." is the right reply.
+
+For each, the probability of the not-found sentence's first two tokens is read from the
+reader's next-token distributions in the prompt an answer really gets. The threshold is
+the one that best separates the two (the largest share of near-misses declined less
+share of answerable questions declined); both shares are written for every candidate.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+HERE = Path(__file__).resolve().parent
+OUTPUT = HERE / "reader.calibration.json"
+SAMPLES = HERE / "samples.jsonl"
+SEED = 20261204
+TRAIN_ARTICLES = 24
+INDEXED_ARTICLES = 16
+REMOVED_PER_ARTICLE = 6
+ANSWERABLE = 200
+NEAR_MISS = 100
+CANDIDATES = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+def measure() -> dict[str, object]:
+    from bench import squad
+    from bench.answer_quality import contains_gold
+    from engine.declining import DeclinePolicy, softmax_at
+    from engine.prompting import NOT_FOUND
+
+    corpus = squad.load(articles=TRAIN_ARTICLES)
+    articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))
+    trained_on = {
+        json.loads(line).get("squad_id") for line in SAMPLES.read_text().splitlines() if line
+    }
+    rng = random.Random(SEED)
+    chosen = squad.split(corpus, articles, rng, INDEXED_ARTICLES, REMOVED_PER_ARTICLE)
+    answerable = [q for q in chosen.positives if q.id not in trained_on]
+    near_miss = [q for q in chosen.near_miss if q.id not in trained_on]
+    rng.shuffle(answerable)
+    rng.shuffle(near_miss)
+
+    started = time.perf_counter()
+    probabilities: dict[str, list[float]] = {"answerable": [], "near_miss": []}
+    skipped = {"gate": 0, "answerable_gold_not_in_prompt": 0, "near_miss_answer_in_prompt": 0}
+    with squad.indexed(chosen.files, None) as (assistant, _folder):
+        if not assistant.reader.applied:
+            raise SystemExit(f"the reader does not apply: {assistant.reader.reason}")
+        assistant.use_voice(())  # the reader alone
+        answerer = assistant._answering()
+        generator = assistant.generator
+        first_id, second_id = DeclinePolicy(1.0, NOT_FOUND).decline_tokens(generator)
+        wanted = {"answerable": ANSWERABLE, "near_miss": NEAR_MISS}
+        for kind, questions in (("answerable", answerable), ("near_miss", near_miss)):
+            for question in questions:
+                if len(probabilities[kind]) >= wanted[kind]:
+                    break
+                hits = answerer.search(question.text, [], None)
+                if not answerer.gate.passes(question.text, hits):
+                    skipped["gate"] += 1
+                    continue
+                prompt = answerer.builder.build(question.text, hits)
+                holds = any(contains_gold(h.text, question.answers) for h in prompt.sources)
+                if kind == "answerable" and not holds:
+                    skipped["answerable_gold_not_in_prompt"] += 1
+                    continue
+                if kind == "near_miss" and holds:
+                    skipped["near_miss_answer_in_prompt"] += 1
+                    continue
+                first = generator.next_logits(prompt.tokens)
+                after = generator.next_logits([*prompt.tokens, first_id])
+                assert first is not None and after is not None
+                probability = softmax_at(first, first_id) * softmax_at(after, second_id)
+                probabilities[kind].append(probability)
+            print(f"{kind}: {len(probabilities[kind])} measured", flush=True)
+
+    curve = []
+    for threshold in CANDIDATES:
+        wrong = _share(probabilities["answerable"], threshold)
+        right = _share(probabilities["near_miss"], threshold)
+        curve.append(
+            {
+                "threshold": threshold,
+                "answerable_declined": wrong,
+                "near_miss_declined": right,
+                "separation": round(right - wrong, 4),
+            }
+        )
+    best = max(curve, key=lambda row: (row["separation"], row["threshold"]))
+    greedy = {
+        kind: round(sum(p >= 0.5 for p in values) / max(len(values), 1), 4)
+        for kind, values in probabilities.items()
+    }
+    return {
+        "decline_threshold": best["threshold"],
+        "chosen_by": "largest near-miss share declined less answerable share declined",
+        "at_threshold": best,
+        "at_one_half": greedy,
+        "curve": curve,
+        "questions": {kind: len(values) for kind, values in probabilities.items()},
+        "skipped": skipped,
+        "articles": f"0..{TRAIN_ARTICLES - 1} of SQuAD v1.1 dev, {INDEXED_ARTICLES} indexed "
+        f"less {REMOVED_PER_ARTICLE} paragraphs each; questions the reader trained on left out",
+        "seed": SEED,
+        "seconds": round(time.perf_counter() - started, 1),
+        "command": "python resources/reader/calibrate.py  (make reader)",
+    }
+
+
+def _share(values: list[float], threshold: float) -> float:
+    return round(sum(p >= threshold for p in values) / max(len(values), 1), 4)
+
+
+def main() -> None:
+    result = measure()
+    OUTPUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: result[k] for k in ("decline_threshold", "at_threshold")}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
