@@ -41,8 +41,8 @@ OFF_TOPIC = 100
 NEAR_MISS = 100
 # the bare model and the voices are measured on the first questions of each set (the
 # bare model takes twice the reader's time per answer; the reader gets the whole sets)
-VOICE_SUBSET = (100, 50, 50)
-BARE_SUBSET = (150, 50, 50)
+VOICE_SUBSET = (60, 30, 30)
+BARE_SUBSET = (100, 50, 50)
 RECORDS = 12
 # a citation marker with the space before it: Docent's attribution can put one inside a
 # decimal or after an initial ("0 [1].3", "Michael E [1]. Mann"; see engine.citations)
