@@ -377,9 +377,10 @@ questions and {at.get("near_miss_declined")} of near-misses (at 0.5:
 ({sets["indexed_paragraphs"]} paragraphs, {sets["removed_paragraphs"]} removed for near-miss
 questions, {sets["chunks"]} chunks); seed {h["seed"]}. Every configuration opens the same
 index and asks the same questions, one by one, no history; the bare model and the voices
-are measured on the first questions of each set (the counts are in the table). "Contains a gold answer": SQuAD-normalised whole-word containment,
-markers removed. "Markers by the model": answered questions whose citations came from the
-model's own `[n]`, not from Docent's attribution.
+are measured on the first questions of each set (the counts are in the table).
+"Contains a gold answer": SQuAD-normalised whole-word containment, markers removed.
+"Markers by the model": answered questions whose citations came from the model's own
+`[n]`, not from Docent's attribution.
 
 {header}
 {rule}
