@@ -371,9 +371,7 @@ class Answerer:
     ) -> Opening | None:
         if self.decline is None or style != "completion":
             return None
-        if not hasattr(self.generator, "next_logits"):
-            return None
-        return self.decline.open(self.generator, tokens, cancel)  # type: ignore[arg-type]
+        return self.decline.open(self.generator, tokens, cancel)
 
     def _stream(
         self,

@@ -203,9 +203,13 @@ class Assistant:
         return replace(READER_SHAPE, sentences_per_source=max(0, self.settings.reader_sentences))
 
     def _answering(self) -> Answerer:
+        answerer = self._answerer
+        if answerer is not None:  # made once per model (use_model resets it)
+            return answerer
+        # these read the generator, which takes the lock: before taking it
         generator = self.generator
         shape = self.prompt_shape
-        decline = decline_policy(self.reader)  # reads the generator: before taking the lock
+        decline = decline_policy(self.reader)
         with self._lock:
             if self._answerer is None:
                 builder = PromptBuilder(

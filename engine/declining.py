@@ -21,20 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
-from engine.generation import Segment
+from engine.generation import Generator, Segment
 from engine.jobs import CancelToken
-
-
-class ScoringGenerator(Protocol):
-    def tokenize(self, segments: Sequence[Segment], bos: bool = False) -> list[int]: ...
-
-    def next_logits(
-        self, tokens: Sequence[int], cancel: CancelToken | None = None
-    ) -> np.ndarray | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +44,12 @@ class DeclinePolicy:
     threshold: float
     not_found: str
 
-    def decline_tokens(self, generator: ScoringGenerator, lead: str = " ") -> list[int]:
+    def decline_tokens(self, generator: Generator, lead: str = " ") -> list[int]:
         return generator.tokenize([Segment(lead + self.not_found)])[:2]
 
     def open(
         self,
-        generator: ScoringGenerator,
+        generator: Generator,
         prompt: Sequence[int],
         cancel: CancelToken | None = None,
     ) -> Opening | None:

@@ -34,7 +34,7 @@ def unwrap(text: str) -> str:
         if (
             previous.strip()
             and not _LINE_OF_ITS_OWN.match(previous)
-            and not (_BLOCK_START.match(line))
+            and not _BLOCK_START.match(line)
         ):
             out[-1] = previous.rstrip() + " " + line.lstrip()
         else:

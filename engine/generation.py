@@ -65,6 +65,10 @@ class Generator(Protocol):
 
     def prepare(self, tokens: Sequence[int], cancel: CancelToken | None = None) -> None: ...
 
+    def next_logits(
+        self, tokens: Sequence[int], cancel: CancelToken | None = None
+    ) -> np.ndarray | None: ...
+
     def stream(
         self,
         tokens: Sequence[int],
@@ -284,8 +288,6 @@ class LlamaGenerator:
         self, tokens: Sequence[int], cancel: CancelToken | None = None
     ) -> np.ndarray | None:
         """The logits of the token after `tokens` (a copy); None when cancelled first."""
-        import numpy as np
-
         sequence = list(tokens)
         if not sequence:
             raise ValueError("next_logits needs at least one token")
@@ -295,8 +297,7 @@ class LlamaGenerator:
             if cancel is not None and cancel.cancelled:
                 return None
             llm.eval([sequence[-1]])
-            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
-            return logits.copy()
+            return _last_logits(llm).copy()
 
     def target_nll(
         self, tokens: Sequence[int], start: int, cancel: CancelToken | None = None
@@ -319,7 +320,7 @@ class LlamaGenerator:
             for index in range(start, len(sequence)):
                 if cancel is not None and cancel.cancelled:
                     break
-                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
+                logits = _last_logits(llm)
                 peak = float(logits.max())
                 log_norm = peak + float(np.log(np.exp(logits - peak).sum()))
                 total += log_norm - float(logits[sequence[index]])
@@ -352,6 +353,13 @@ class LlamaGenerator:
                 self._snapshots.clear()
                 self._llm.close()
                 self._llm = None
+
+
+def _last_logits(llm: Any) -> np.ndarray:
+    """A view of the logits llama.cpp keeps for the last evaluated position."""
+    import numpy as np
+
+    return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))
 
 
 def _truncate_cache(llm: Any, keep: int) -> bool:
