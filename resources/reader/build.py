@@ -52,12 +52,12 @@ PROJECT_PAIRS = ROOT / "resources" / "adapters" / "concise" / "samples.jsonl"
 NAME = "reader"
 SEED = 20261203
 TRAIN_ARTICLES = 24  # articles 0..23; 24..47 are held out for measurement
-POSITIVES = 420
-NEGATIVES = 140
+POSITIVES = 800
+NEGATIVES = 260
 RANK = 16
 EPOCHS = 1.0
-MAX_MINUTES = 75.0
-EVAL_EVERY = 100  # validation costs about a minute on 2 cores; six checks in the epoch
+MAX_MINUTES = 100.0
+EVAL_EVERY = 200  # validation costs about a minute on 2 cores; six checks in the epoch
 PATIENCE = 10  # one epoch, run to the end; the best checked weights are kept
 RESPONSE_WORDS = 30  # a longer gold sentence is cut to the clauses around the answer
 
@@ -77,8 +77,15 @@ def build_samples() -> dict[str, object]:
         by_paragraph.setdefault(question.gold, []).append(question)
     paragraphs = list(by_paragraph)
     rng.shuffle(paragraphs)
-    # one question per paragraph, so the pairs cover as many passages as possible
-    drawn = [rng.choice(by_paragraph[p]) for p in paragraphs]
+    # one question per paragraph, so the pairs cover as many passages as possible, then a
+    # second round of other questions from the same paragraphs
+    firsts = [rng.choice(by_paragraph[p]) for p in paragraphs]
+    seconds = [
+        rng.choice([q for q in by_paragraph[p] if q is not first])
+        for p, first in zip(paragraphs, firsts, strict=True)
+        if len(by_paragraph[p]) > 1
+    ]
+    drawn = firsts + seconds
     negatives_wanted = set(range(0, len(drawn), 4))  # every fourth drawn is a negative
 
     started = time.perf_counter()
