@@ -34,8 +34,8 @@ SEED = 7
 
 
 def run(embedder: Any) -> dict[str, Any]:
+    from engine.answer.conversation import Turn, context_queries
     from engine.assistant import Assistant
-    from engine.conversation import Turn, context_queries
 
     corpus = squad.load(articles=ARTICLES)
     by_article: dict[str, list[squad.Question]] = {}

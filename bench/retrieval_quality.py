@@ -25,7 +25,7 @@ DEPTH = 50
 
 def run(embedder: Any) -> dict[str, Any]:
     from engine.assistant import Assistant
-    from engine.keywords import keyword_query
+    from engine.search.keywords import keyword_query
 
     corpus = squad.load()
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))

@@ -1,6 +1,6 @@
 """The one place the desktop app talks to the engine: a child process, results by signal.
 
-The engine (`engine.service.EngineService`) runs in its own process, started by
+The engine (`engine.service.engine_service.EngineService`) runs in its own process, started by
 `start()`. Commands go down a pipe; a reader thread here turns each event coming back
 into the signal of the same name, which Qt delivers to the widgets on the GUI thread.
 So the GUI process never imports torch, transformers, sentence-transformers or
@@ -32,14 +32,14 @@ from PySide6.QtCore import QObject, Signal
 
 # The classes the engine's events carry: imported here, before the window shows, so
 # unpickling an event on the reader thread never imports a module mid-session.
-import engine.answering  # SourcesFound, AnswerText, Answer
+import engine.answer.answering  # SourcesFound, AnswerText, Answer
 import engine.assistant  # Status, FolderInfo
-import engine.indexer  # SyncReport
+import engine.index.indexer  # SyncReport
 import engine.training  # noqa: F401  TrainingProgress, TrainingResult
 from engine.adapters import AdapterChoice
-from engine.conversation import Conversation
-from engine.service import EngineFacts  # noqa: F401  (carried by engine_described)
-from engine.service_host import serve
+from engine.answer.conversation import Conversation
+from engine.service.engine_service import EngineFacts  # noqa: F401  (carried by engine_described)
+from engine.service.host import serve
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class EngineBridge(QObject):
     failed = Signal(str, str)  # what was being done, the engine's message
     status_changed = Signal(object)  # engine.assistant.Status
     index_progress = Signal(object)  # engine.jobs.IndexProgress
-    index_finished = Signal(object)  # engine.indexer.SyncReport
+    index_finished = Signal(object)  # engine.index.indexer.SyncReport
     model_state = Signal(str, str)  # "loading" | "ready" | "failed", detail
     answer_event = Signal(int, object)  # request id, SourcesFound | AnswerText | Answer
     answer_finished = Signal(int)  # request id (after its last event, or after an error)
@@ -83,7 +83,7 @@ class EngineBridge(QObject):
     conversation_opened = Signal(object)  # Conversation
     conversation_saved = Signal(int, object)  # request id, the Conversation with its new turn
     settings_loaded = Signal(object, str)  # Settings, data dir
-    engine_described = Signal(object)  # engine.service.EngineFacts
+    engine_described = Signal(object)  # engine.service.engine_service.EngineFacts
 
     def __init__(self, home: str | Path | None = None) -> None:
         super().__init__()

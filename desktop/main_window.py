@@ -34,8 +34,8 @@ from desktop.dialogs import SettingsDialog, TrainingDialog
 from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
-from engine.answering import Answer, AnswerText, SourcesFound
-from engine.conversation import Conversation
+from engine.answer.answering import Answer, AnswerText, SourcesFound
+from engine.answer.conversation import Conversation
 
 VOICE_DEBOUNCE_MS = 200
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.keywords import query_terms, stem
+from engine.search.keywords import query_terms, stem
 
 CONTEXT_CHARS = 600  # preview: this much of the file on each side of the passage
 

@@ -18,22 +18,22 @@ from typing import TYPE_CHECKING
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
 from engine.adapters.bundled import install_bundled
 from engine.adapters.reader import ReaderState, decline_policy, reader_layer, reader_state
-from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
-from engine.conversation import Conversation, ConversationStore, Turn, context_queries
-from engine.embedding import Embedder, SentenceTransformerEmbedder
+from engine.answer.answering import Answer, Answerer, AskEvent, RelevanceGate
+from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
+from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import AdapterError, DocentError, UserInputError
-from engine.generation import LlamaGenerator
-from engine.indexer import Indexer, SyncReport
+from engine.index.indexer import Indexer, SyncReport
+from engine.index.reembedding import reembed_store
+from engine.index.vector_index import IndexParams, open_index
+from engine.index.watcher import FolderWatcher
 from engine.jobs import CancelToken, ProgressCallback
-from engine.models import resolve_model
-from engine.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
-from engine.reembedding import reembed_store
+from engine.models.choice import resolve_model
+from engine.models.embedding import Embedder, SentenceTransformerEmbedder
+from engine.models.generation import LlamaGenerator
 from engine.resources import bundled_adapters
-from engine.retrieval import Mode, Retriever, SearchHit
+from engine.search.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths, save_settings
 from engine.store import Store
-from engine.vector_index import IndexParams, open_index
-from engine.watcher import FolderWatcher
 
 if TYPE_CHECKING:
     from engine.training import TrainingConfig, TrainingProgress, TrainingResult

@@ -19,7 +19,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def embedder():
     """The bundled all-MiniLM-L6-v2, for real (loaded once per test session)."""
-    from engine.embedding import SentenceTransformerEmbedder
+    from engine.models.embedding import SentenceTransformerEmbedder
 
     model = SentenceTransformerEmbedder()
     model.load()
@@ -55,7 +55,7 @@ def squad_zip() -> Path:
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled Gemma 3 270M GGUF, assembled from its packages once per session."""
-    from engine.models import bundled_model
+    from engine.models.choice import bundled_model
 
     return bundled_model(tmp_path_factory.mktemp("models"))
 
@@ -63,7 +63,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def generator(model_path: Path):
     """The bundled model in llama.cpp, for real (loaded once per test session)."""
-    from engine.generation import LlamaGenerator
+    from engine.models.generation import LlamaGenerator
 
     model = LlamaGenerator(model_path, n_ctx=4096)
     model.load()

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from engine.adapters.runtime import ActiveAdapter
 from engine.errors import TrainingError
-from engine.gguf_file import GgufFile
 from engine.jobs import CancelToken
+from engine.models.gguf_file import GgufFile
 from engine.training.dataset import Dataset, Example
 
 log = logging.getLogger(__name__)
@@ -284,8 +284,8 @@ def load_for_training(model_path: Path, model_header: GgufFile) -> Any:
     import transformers
     from transformers import AutoModelForCausalLM
 
-    from engine.gguf_file import copy_without_keys
-    from engine.native_stderr import native_stderr_silenced
+    from engine.models.gguf_file import copy_without_keys
+    from engine.models.native_stderr import native_stderr_silenced
 
     _check_memory(model_header)
     transformers.utils.logging.disable_progress_bar()

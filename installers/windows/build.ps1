@@ -13,7 +13,7 @@ $Version = & $Py -c "import tomllib; print(tomllib.load(open('pyproject.toml', '
 $Work = "$Repo\build\package"
 
 Write-Host "== assembling the default model"
-$Model = & $Py -c "from pathlib import Path; from engine.models import bundled_model; print(bundled_model(Path(r'$Work\model')))"
+$Model = & $Py -c "from pathlib import Path; from engine.models.choice import bundled_model; print(bundled_model(Path(r'$Work\model')))"
 
 Write-Host "== icon"
 & $Py installers\render_icon.py "$Repo\build\icons\docent.ico"

@@ -1,4 +1,4 @@
-"""Calibrate the reader's decline threshold (engine.declining) on its training articles.
+"""Calibrate the reader's decline threshold (engine.answer.declining) on its training articles.
 
     python resources/reader/calibrate.py        # writes reader.calibration.json (make reader)
 
@@ -44,8 +44,8 @@ CANDIDATES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 def measure() -> dict[str, object]:
     from bench import squad
     from bench.answer_quality import contains_gold
-    from engine.declining import DeclinePolicy, softmax_at
-    from engine.prompting import NOT_FOUND
+    from engine.answer.declining import DeclinePolicy, softmax_at
+    from engine.answer.prompting import NOT_FOUND
 
     corpus = squad.load(articles=TRAIN_ARTICLES)
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))

@@ -15,8 +15,8 @@ from PySide6.QtCore import QSettings, Qt, QUrl
 from desktop.bridge import EngineBridge
 from desktop.chat_panel import linked_markers
 from desktop.main_window import MainWindow
-from engine.answering import Answer, AnswerText, SourcesFound
-from engine.service import EngineFacts
+from engine.answer.answering import Answer, AnswerText, SourcesFound
+from engine.service.engine_service import EngineFacts
 from tests.conftest import SAMPLE_DOCS
 
 LONG = 180_000  # ms: model loading and answering on a busy 2-core machine

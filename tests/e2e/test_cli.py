@@ -301,7 +301,7 @@ def test_chat_keeps_the_conversation(sample_home):
 
 
 def test_adapters_library_and_switching_voice_in_chat(sample_home, model_path, tmp_path):
-    from engine.gguf_file import read_gguf
+    from engine.models.gguf_file import read_gguf
     from tests.lora_files import write_adapter
 
     model = read_gguf(model_path)
