@@ -72,7 +72,6 @@ class MainWindow(QMainWindow):
         self.conversation = Conversation()
         self.request: int | None = None
         self.last_question = ""
-        self.answer_voice: tuple[AdapterChoice, ...] = ()
         self.applied_voice: tuple[AdapterChoice, ...] = ()
         self._listed = False  # the first listing of saved conversations reopens the last
 
@@ -211,7 +210,6 @@ class MainWindow(QMainWindow):
         self.last_question = question
         self.conversation.scope = self.scope.currentData()
         self.conversation.voice = self.applied_voice
-        self.answer_voice = self.applied_voice
         self.chat.begin(question, _voice_text(self.applied_voice))
         self.request = self.bridge.ask(self.conversation, question)
 

@@ -26,7 +26,7 @@ from engine.index.indexer import Indexer, SyncReport
 from engine.index.reembedding import reembed_store
 from engine.index.vector_index import IndexParams, open_index
 from engine.index.watcher import FolderWatcher
-from engine.jobs import CancelToken, ProgressCallback
+from engine.jobs import CancelToken, IndexProgressCallback
 from engine.models.choice import resolve_model
 from engine.models.embedding import Embedder, SentenceTransformerEmbedder
 from engine.models.generation import LlamaGenerator
@@ -270,14 +270,14 @@ class Assistant:
     # -- indexing ------------------------------------------------------------------------
 
     def sync(
-        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+        self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> SyncReport:
         """One reconcile pass over every watched folder."""
         indexer, _ = self._parts()
         return indexer.sync_all(progress, cancel)
 
     def reembed(
-        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+        self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> int:
         """Re-embed every passage with the configured embedder (after changing it).
 

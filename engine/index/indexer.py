@@ -26,7 +26,7 @@ from engine.index.ignore import IgnoreRules
 from engine.index.recycle import RecycleBin
 from engine.index.reembedding import check_embedder
 from engine.index.vector_index import HnswIndex
-from engine.jobs import CancelToken, IndexProgress, ProgressCallback
+from engine.jobs import CancelToken, IndexProgress, IndexProgressCallback
 from engine.models.embedding import Embedder
 from engine.parsing import ParsedDocument
 from engine.parsing.worker import ParserBugError, ParseWorker
@@ -149,7 +149,7 @@ class Indexer:
     # -- entry points --------------------------------------------------------------------
 
     def sync_all(
-        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+        self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> SyncReport:
         """Reconcile every watched folder with the disk."""
         folders = self.store.folders()
@@ -158,7 +158,7 @@ class Indexer:
     def sync_paths(
         self,
         paths: Iterable[Path],
-        progress: ProgressCallback | None = None,
+        progress: IndexProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> SyncReport:
         """Reconcile just these paths (files or directories), as reported by the watcher."""
@@ -184,7 +184,7 @@ class Indexer:
         self,
         folders: list[Folder],
         scopes: list[Path],
-        progress: ProgressCallback | None,
+        progress: IndexProgressCallback | None,
         cancel: CancelToken | None,
     ) -> SyncReport:
         started = time.perf_counter()
@@ -230,7 +230,7 @@ class Indexer:
         on_disk: dict[str, tuple[int, _Stat]],
         stored: dict[str, DocumentRecord],
         report: _Tally,
-        progress: ProgressCallback | None,
+        progress: IndexProgressCallback | None,
         cancel: CancelToken | None,
     ) -> None:
         gone = {path: doc for path, doc in stored.items() if path not in on_disk}
@@ -313,7 +313,7 @@ class Indexer:
         done: int,
         total: int,
         report: _Tally,
-        progress: ProgressCallback | None,
+        progress: IndexProgressCallback | None,
         cancel: CancelToken | None,
     ) -> None:
         """Parse in the worker process while this thread chunks and embeds the previous file."""

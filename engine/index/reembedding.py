@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.errors import EmbedderMismatchError
 from engine.index.chunking import embedding_text
-from engine.jobs import CancelToken, IndexProgress, ProgressCallback
+from engine.jobs import CancelToken, IndexProgress, IndexProgressCallback
 from engine.models.embedding import Embedder
 from engine.store import Store
 
@@ -16,7 +16,7 @@ from engine.store import Store
 def reembed_store(
     store: Store,
     embedder: Embedder,
-    progress: ProgressCallback | None = None,
+    progress: IndexProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> int:
     """Re-embed every stored chunk with `embedder`; returns how many were done.

@@ -24,7 +24,8 @@ Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
 # Weighted reciprocal rank fusion: score = sum of weight / (k + rank) over the rankings.
 # k = 1 and a dense weight of 0.7 were chosen on the first half of SQuAD dev and checked on
-# the other half (bench/retrieval_quality.py, docs/benchmarks.md); both are settings.
+# the other half (bench/retrieval_quality.py, docs/benchmarks.md); they are the defaults
+# of the settings rrf_k and rrf_dense_weight.
 RRF_K = 1
 DENSE_WEIGHT = 0.7
 

@@ -31,9 +31,9 @@ from engine.training.dataset import build_dataset
 from engine.training.report import compare_answers, perplexity
 from engine.training.samples import load_samples
 from engine.training.trainer import (
-    ProgressCallback,
     TrainingConfig,
     TrainingProgress,
+    TrainingProgressCallback,
     train_lora,
 )
 
@@ -54,7 +54,7 @@ def train_style_adapter(
     library: AdapterLibrary,
     generator: LlamaGenerator,
     config: TrainingConfig | None = None,
-    progress: ProgressCallback | None = None,
+    progress: TrainingProgressCallback | None = None,
     cancel: CancelToken | None = None,
     replace: bool = False,
     compare: bool = True,

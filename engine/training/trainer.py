@@ -77,7 +77,7 @@ class TrainingProgress:
     remaining_s: float | None = None
 
 
-ProgressCallback = Callable[[TrainingProgress], None]
+TrainingProgressCallback = Callable[[TrainingProgress], None]
 
 
 @dataclass(slots=True)
@@ -108,7 +108,7 @@ def train_lora(
     model_header: GgufFile,
     data: Dataset,
     config: TrainingConfig,
-    progress: ProgressCallback | None = None,
+    progress: TrainingProgressCallback | None = None,
     cancel: CancelToken | None = None,
     under: Sequence[ActiveAdapter] = (),
 ) -> TrainedLora:
