@@ -37,3 +37,30 @@ def test_a_check_that_cannot_load_the_model_fails(tmp_path):
     done = run_check(home)
     assert done.returncode == 1
     assert "check: FAILED" in done.stdout and "missing.gguf" in done.stdout
+
+
+def test_a_failure_reported_by_the_engine_ends_the_check_at_once(qtbot, capsys):
+    """An index that cannot start never finishes: the check must not wait for it."""
+    from PySide6.QtCore import QObject, Signal
+
+    from desktop.app import _quit_when_ready
+
+    class Bridge(QObject):
+        index_finished = Signal(object)
+        model_state = Signal(str, str)
+        failed = Signal(str, str)
+
+    class App:
+        def __init__(self) -> None:
+            self.codes: list[int] = []
+
+        def exit(self, code: int) -> None:
+            self.codes.append(code)
+
+    app, bridge = App(), Bridge()
+    _quit_when_ready(app, bridge)
+    bridge.model_state.emit("ready", "model loaded")
+    bridge.failed.emit("opening the index", "Cannot load dependency data")
+    assert app.codes == [1]
+    out = capsys.readouterr().out
+    assert "check: FAILED; opening the index: Cannot load dependency data" in out
