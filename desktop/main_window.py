@@ -63,6 +63,9 @@ class ErrorBar(QFrame):
         self.show()
 
 
+NO_ANSWER_NOTE = "No answer: the engine stopped on an error (the message above says what)."
+
+
 class MainWindow(QMainWindow):
     def __init__(self, bridge: EngineBridge, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -104,6 +107,7 @@ class MainWindow(QMainWindow):
         self._voice_timer.setInterval(VOICE_DEBOUNCE_MS)
         self._voice_timer.timeout.connect(self._apply_voice)
         self._about_requested = False
+        self._training_dialog: TrainingDialog | None = None
         self._connect()
         self._restore()
 
@@ -261,6 +265,9 @@ class MainWindow(QMainWindow):
     def _answer_finished(self, request: int) -> None:
         if request == self.request:
             self.request = None
+            if self.chat.turns and self.chat.turns[-1].pending:  # it ended without an answer
+                turn = self.chat.turns[-1]
+                self.chat.finish(turn.answer, NO_ANSWER_NOTE, set())
             self.chat.set_busy(False)
             self.settings.setValue("last_conversation", self.conversation.id)
 
@@ -403,7 +410,13 @@ class MainWindow(QMainWindow):
             self.bridge.add_adapter(path)
 
     def train_voice(self) -> None:
-        TrainingDialog(self.bridge, self).show()
+        """One training dialog per window, shown again while it lives: a dialog stays
+        connected to the engine's training events, and a run may outlast its closing."""
+        if self._training_dialog is None:
+            self._training_dialog = TrainingDialog(self.bridge, self)
+        self._training_dialog.show()
+        self._training_dialog.raise_()
+        self._training_dialog.activateWindow()
 
     # -- state ---------------------------------------------------------------------------
 
