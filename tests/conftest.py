@@ -13,6 +13,17 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
+# A test that asks for one of these runs the real bundled models (or the SQuAD data):
+# it is marked slow. `make test` runs everything; `make test-fast` leaves the slow out.
+REAL_MODEL_FIXTURES = frozenset({"embedder", "tokens", "model_path", "generator", "squad_zip"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_check(home: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -20,6 +22,7 @@ def run_check(home: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_the_app_checks_itself_on_a_first_run(tmp_path):
     home = tmp_path / "home"
     done = run_check(home)
@@ -30,6 +33,7 @@ def test_the_app_checks_itself_on_a_first_run(tmp_path):
     assert (home / "desktop.ini").is_file()  # window state kept under --home
 
 
+@pytest.mark.slow
 def test_a_check_that_cannot_load_the_model_fails(tmp_path):
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)

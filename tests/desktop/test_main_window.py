@@ -13,11 +13,13 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
 
 from desktop.bridge import EngineBridge
-from desktop.chat_panel import linked_markers
 from desktop.main_window import MainWindow
 from engine.answer.answering import Answer, AnswerText, SourcesFound
 from engine.service.engine_service import EngineFacts
 from tests.conftest import SAMPLE_DOCS
+
+# every test here starts the real engine process (except the last, a subprocess)
+pytestmark = pytest.mark.slow
 
 LONG = 180_000  # ms: model loading and answering on a busy 2-core machine
 
@@ -123,11 +125,6 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
     assert isinstance(final, Answer) and final.cancelled
     assert "stopped" in window.chat.transcript.toPlainText()
     assert window.chat.send_button.isEnabled()
-
-
-def test_citation_markers_become_links():
-    assert linked_markers("Fee is 12 euros [2].") == "Fee is 12 euros [\\[2\\]](cite:2)."
-    assert linked_markers("[1, 3]") == "[\\[1\\]](cite:1)[\\[3\\]](cite:3)"
 
 
 def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the real command in a subprocess, with the real models
+
 REPO = Path(__file__).resolve().parents[2]
 BLOCK_NETWORK = REPO / "tests" / "e2e" / "no_network"
 

@@ -200,9 +200,7 @@ def test_walk_of_missing_root_is_empty(tmp_path: Path) -> None:
     assert list(IgnoreRules().walk(tmp_path / "nope")) == []
 
 
-def test_ignores_compiles_nothing_and_reads_no_disk_per_call(
-    tmp_path: Path, monkeypatch
-) -> None:
+def test_ignores_compiles_nothing_and_reads_no_disk_per_call(tmp_path: Path, monkeypatch) -> None:
     """What keeps `ignores` cheap on every watcher event (its speed is not timed here)."""
     rules = IgnoreRules(["*.log", "build/", "docs/drafts/*"])
 
