@@ -23,7 +23,7 @@ from engine.answer.conversation import Conversation, ConversationStore, Turn, co
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import AdapterError, DocentError, UserInputError
 from engine.index.indexer import Indexer, SyncReport
-from engine.index.reembedding import reembed_store
+from engine.index.reembedding import check_embedder, reembed_store
 from engine.index.vector_index import IndexParams, open_index
 from engine.index.watcher import FolderWatcher
 from engine.jobs import CancelToken, IndexProgressCallback
@@ -122,6 +122,9 @@ class Assistant:
     def _parts(self) -> tuple[Indexer, Retriever]:
         with self._lock:
             if self._indexer is None or self._retriever is None:
+                # before the vector index is opened: a store built by another embedder
+                # (another dimension, even) is refused with the way out, not rebuilt
+                check_embedder(self.store, self.embedder)
                 params = IndexParams(
                     embedder=self.embedder.model_id,
                     dimension=self.embedder.dimension,
