@@ -15,7 +15,8 @@ def test_the_fake_embedder_is_normalised_deterministic_and_word_sensitive():
     assert float(vectors[0] @ vectors[1]) > 0.99  # the same words
     other = FakeEmbedder().embed(["lease ends during March"])[0]
     assert float(vectors[0] @ other) < 0.3
-    assert np.array_equal(vectors, FakeEmbedder().embed([
-        "boiler inspection in October", "October: boiler inspection in", ""
-    ]))
+    assert np.array_equal(
+        vectors,
+        FakeEmbedder().embed(["boiler inspection in October", "October: boiler inspection in", ""]),
+    )
     assert embedder.tokens.token_offsets("a  bc d") == [(0, 1), (3, 5), (6, 7)]
