@@ -116,7 +116,7 @@ def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) 
     from engine.answer.conversation import context_queries
 
     generator = assistant.generator
-    answerer = assistant._answering()
+    answerer = assistant.answerer
     builder = answerer.builder
     direct = Llama(
         str(generator.path),
@@ -136,7 +136,7 @@ def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) 
                 break
             # Same retrieval call as ask makes, to build the direct side's prompt up front
             # (deterministic; checked against ask's own sources below).
-            hits = assistant._retrieve(question.text, context_queries(question.text, ()), None)
+            hits = answerer.search(question.text, context_queries(question.text, ()), None)
             if not answerer.gate.passes(question.text, hits):
                 skipped_by_gate += 1
                 continue

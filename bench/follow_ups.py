@@ -64,7 +64,7 @@ def run(embedder: Any) -> dict[str, Any]:
         with Assistant(Path(tmp) / "home", embedder=embedder) as assistant:
             assistant.add_folder(folder)
             assistant.sync()
-            _, retriever = assistant._parts()
+            retriever = assistant.retriever
             settings = assistant.settings
             k, gate = settings.answer_sources, assistant.relevance_gate
             root = str(folder.resolve()) + "/"

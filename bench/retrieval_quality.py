@@ -53,7 +53,7 @@ def run(embedder: Any) -> dict[str, Any]:
                 results[mode] = {**quality.to_dict(), "seconds": round(seconds, 1)}
 
             # Calibration from the raw rankings of both sides.
-            indexer, _ = assistant._parts()
+            indexer = assistant.indexer
             vectors = embedder.embed(texts)
             dense = [[c for c, _ in indexer.vectors.search(v, DEPTH)] for v in vectors]
             keyword = []

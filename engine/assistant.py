@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
 from engine.adapters.bundled import install_bundled
 from engine.adapters.reader import ReaderState, decline_policy, reader_layer, reader_state
-from engine.answer.answering import Answer, Answerer, AskEvent, RelevanceGate
+from engine.answer.answering import Answer, Answerer, AnswerSearch, AskEvent, RelevanceGate
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import AdapterError, DocentError, UserInputError
@@ -205,14 +205,26 @@ class Assistant:
             return FULL_SHAPE
         return replace(READER_SHAPE, sentences_per_source=max(0, self.settings.reader_sentences))
 
-    def _answering(self) -> Answerer:
+    @property
+    def indexer(self) -> Indexer:
+        return self._parts()[0]
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._parts()[1]
+
+    @property
+    def answerer(self) -> Answerer:
+        """The answering pipeline for the model and index in use: built once, with the
+        retriever it searches (use_model and reembed build it again)."""
         answerer = self._answerer
-        if answerer is not None:  # made once per model (use_model resets it)
+        if answerer is not None:
             return answerer
-        # these read the generator, which takes the lock: before taking it
+        # these read the generator and the index, which take the lock: before taking it
         generator = self.generator
         shape = self.prompt_shape
         decline = decline_policy(self.reader)
+        retriever = self.retriever
         with self._lock:
             if self._answerer is None:
                 builder = PromptBuilder(
@@ -221,13 +233,10 @@ class Assistant:
                     self.settings.history_turns,
                     shape,
                 )
-                self._answerer = Answerer(
-                    self._retrieve,
-                    generator,
-                    builder,
-                    self.relevance_gate,
-                    decline,
+                search = AnswerSearch(
+                    retriever, self.settings.answer_sources, self.settings.follow_up_weight
                 )
+                self._answerer = Answerer(search, generator, builder, self.relevance_gate, decline)
             return self._answerer
 
     # -- folders -------------------------------------------------------------------------
@@ -289,7 +298,7 @@ class Assistant:
         with self._lock:
             if self._indexer is not None:
                 self._indexer.close()
-            self._indexer = self._retriever = None
+            self._indexer = self._retriever = self._answerer = None
         count = reembed_store(self.store, self.embedder, progress, cancel)
         self._parts()  # the manifest names the old embedder: the index is rebuilt
         return count
@@ -371,7 +380,7 @@ class Assistant:
         scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
         chosen = self.use_voice(voice)
         reader = self.reader.applied
-        answerer = self._answering()
+        answerer = self.answerer
         context = context_queries(question, history)
         for event in answerer.ask(question, history, context, scope_text, cancel):
             if isinstance(event, Answer):
@@ -474,22 +483,12 @@ class Assistant:
         generator.set_adapters([*reader_layer(self.reader), *active])
         return chosen
 
-    def _retrieve(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
-        _, retriever = self._parts()
-        return retriever.search_in_context(
-            question,
-            context,
-            k=self.settings.answer_sources,
-            scope=scope,
-            context_weight=self.settings.follow_up_weight,
-        )
-
     def preload(self, cancel: CancelToken | None = None) -> None:
         """Load the embedder, the index and the model now (the app calls this at start)."""
         self._parts()
         if not self.generator.adapters:
             self.use_voice(())  # the reader, so the fixed prefix is evaluated under it
-        self._answering().prepare(cancel)
+        self.answerer.prepare(cancel)
 
     def status(self) -> Status:
         stats = self.store.stats()

@@ -37,7 +37,7 @@ from engine.answer.prompting import (
 from engine.jobs import CancelToken
 from engine.models.generation import Generator, Segment
 from engine.search.keywords import term_coverage
-from engine.search.retrieval import SearchHit
+from engine.search.retrieval import Retriever, SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,21 @@ AbstainReason = Literal["no relevant passage", "not in the sources"]
 
 # (question, context queries, scope) -> hits
 Search = Callable[[str, list[str], str | None], list[SearchHit]]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSearch:
+    """How an answer searches (a `Search`): the retriever, how many passages, and the
+    weight of a conversation's context in a follow-up's retrieval."""
+
+    retriever: Retriever
+    sources: int
+    context_weight: float
+
+    def __call__(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
+        return self.retriever.search_in_context(
+            question, context, k=self.sources, scope=scope, context_weight=self.context_weight
+        )
 
 
 @dataclass(frozen=True, slots=True)

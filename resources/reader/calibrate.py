@@ -66,7 +66,7 @@ def measure() -> dict[str, object]:
         if not assistant.reader.applied:
             raise SystemExit(f"the reader does not apply: {assistant.reader.reason}")
         assistant.use_voice(())  # the reader alone
-        answerer = assistant._answering()
+        answerer = assistant.answerer
         generator = assistant.generator
         first_id, second_id = DeclinePolicy(1.0, NOT_FOUND).decline_tokens(generator)
         wanted = {"answerable": ANSWERABLE, "near_miss": NEAR_MISS}

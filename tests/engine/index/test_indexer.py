@@ -43,7 +43,7 @@ def assistant(home: Path, embedder, docs: Path):
 def consistent(a: Assistant) -> None:
     """Store and vector index agree, with no orphans or duplicates."""
     assert a.store.check_integrity() == []
-    indexer, _ = a._parts()
+    indexer = a.indexer
     assert indexer.vectors.live_ids() == set(a.store.chunk_ids().tolist())
     docs = a.store.documents_under("/")
     assert len(docs) == len(set(docs))
@@ -239,7 +239,7 @@ def test_a_parser_bug_is_logged_and_the_run_goes_on(assistant, docs, caplog):
     """A bug in a parser (not a bad file) is logged with its traceback, never swallowed."""
     from engine.parsing.worker import ParserBugError
 
-    indexer, _ = assistant._parts()
+    indexer = assistant.indexer
     real = indexer._worker
 
     class BuggyOnTravel:
@@ -271,6 +271,6 @@ def test_watcher_batch_for_a_subfolder_honours_anchored_patterns(home, embedder,
         home=home, embedder=embedder, settings=Settings(ignore_patterns=("sub/drafts/*",))
     ) as a:
         a.add_folder(docs)
-        indexer, _ = a._parts()
+        indexer = a.indexer
         indexer.sync_paths([docs / "sub"])
         assert set(a.store.documents_under(str(docs))) == {str(docs / "sub" / "recipe.txt")}

@@ -51,7 +51,7 @@ def paths(a: Assistant, query: str, k: int = 5) -> list[str]:
 
 
 def consistent(a: Assistant) -> bool:
-    indexer, _ = a._parts()
+    indexer = a.indexer
     return a.store.check_integrity() == [] and indexer.vectors.live_ids() == set(
         a.store.chunk_ids().tolist()
     )
