@@ -46,6 +46,7 @@ reader: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine desktop tests bench installers docs resources
 	$(VENV)/bin/ruff format --check engine desktop tests bench installers docs resources
+	$(PY) -m mypy engine
 
 # The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
 package: $(STAMP)

@@ -108,7 +108,7 @@ class PromptBuilder:
         return self.style == "completion" and self.shape.worked_example
 
     @cached_property
-    def _template(self):  # type: ignore[no-untyped-def]
+    def _template(self):
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
         def raise_exception(message: str) -> None:

@@ -285,9 +285,9 @@ class Indexer:
                 )
                 self._follow(removed, added, parked.vectors, report)
                 report.moved += 1
-            elif (source := self.store.indexed_with_sha256(sha)) is not None:
+            elif (original := self.store.indexed_with_sha256(sha)) is not None:
                 removed, added = self.store.copy_document(
-                    source, folder_id=folder_id, path=path, size=stat.size, mtime_ns=stat.mtime_ns
+                    original, folder_id=folder_id, path=path, size=stat.size, mtime_ns=stat.mtime_ns
                 )
                 self._follow(removed, added, None, report)
                 report.copied += 1

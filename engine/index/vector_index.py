@@ -219,7 +219,7 @@ class HnswIndex:
 
 
 @contextlib.contextmanager
-def _exclusive(lock_file: Path):  # type: ignore[no-untyped-def]
+def _exclusive(lock_file: Path):
     """Serialise saves between processes (a CLI search next to a running watcher)."""
     try:
         import fcntl

@@ -99,7 +99,7 @@ class SentenceTransformerEmbedder:
         return self.spec
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self):
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -110,7 +110,7 @@ class SentenceTransformerEmbedder:
             ) from exc
 
     @cached_property
-    def dimension(self) -> int:  # type: ignore[override]
+    def dimension(self) -> int:
         model = self._model
         getter = (
             getattr(model, "get_embedding_dimension", None)

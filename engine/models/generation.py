@@ -278,7 +278,7 @@ class LlamaGenerator:
                 for chunk in pieces:
                     if cancel is not None and cancel.cancelled:
                         break
-                    yield chunk["choices"][0]["text"]
+                    yield chunk["choices"][0]["text"]  # type: ignore[index]  # streamed: a dict
             finally:
                 close = getattr(pieces, "close", None)
                 if close is not None:
