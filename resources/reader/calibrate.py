@@ -44,8 +44,10 @@ CANDIDATES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 def measure() -> dict[str, object]:
     from bench import squad
     from bench.answer_quality import contains_gold
+    from engine.answer.citations import sentences
     from engine.answer.declining import DeclinePolicy, softmax_at
     from engine.answer.prompting import NOT_FOUND
+    from engine.search.keywords import term_coverage
 
     corpus = squad.load(articles=TRAIN_ARTICLES)
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))
@@ -61,6 +63,8 @@ def measure() -> dict[str, object]:
 
     started = time.perf_counter()
     probabilities: dict[str, list[float]] = {"answerable": [], "near_miss": []}
+    # what else might tell the two apart, kept per question for study
+    measurements: list[dict[str, object]] = []
     skipped = {"gate": 0, "answerable_gold_not_in_prompt": 0, "near_miss_answer_in_prompt": 0}
     with squad.indexed(chosen.files, None) as (assistant, _folder):
         if not assistant.reader.applied:
@@ -91,6 +95,19 @@ def measure() -> dict[str, object]:
                 assert first is not None and after is not None
                 probability = softmax_at(first, first_id) * softmax_at(after, second_id)
                 probabilities[kind].append(probability)
+                support = max(
+                    term_coverage(question.text, sentence)
+                    for source in prompt.sources
+                    for sentence, _ in sentences(source.text)
+                )
+                measurements.append(
+                    {
+                        "kind": kind,
+                        "decline_probability": round(probability, 4),
+                        "best_sentence_coverage": round(support, 4),
+                        "top_similarity": round(max(h.similarity for h in hits), 4),
+                    }
+                )
             print(f"{kind}: {len(probabilities[kind])} measured", flush=True)
 
     curve = []
@@ -123,6 +140,7 @@ def measure() -> dict[str, object]:
         "seed": SEED,
         "seconds": round(time.perf_counter() - started, 1),
         "command": "python resources/reader/calibrate.py  (make reader)",
+        "measurements": measurements,
     }
 
 
