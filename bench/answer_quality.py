@@ -124,7 +124,7 @@ def run_held_out(
         with Assistant(home=home, embedder=embedder) as assistant:
             assistant.add_folder(folder)
             started = time.perf_counter()
-            assistant.sync()
+            assistant.index()
             result["sets"]["index_s"] = round(time.perf_counter() - started, 1)
             result["sets"]["chunks"] = assistant.status().chunks
             result["excerpts"] = excerpt_retention(assistant, sets.answerable)

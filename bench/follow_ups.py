@@ -63,7 +63,7 @@ def run(embedder: Any) -> dict[str, Any]:
         squad.write(corpus, folder)
         with Assistant(Path(tmp) / "home", embedder=embedder) as assistant:
             assistant.add_folder(folder)
-            assistant.sync()
+            assistant.index()
             retriever = assistant.retriever
             settings = assistant.settings
             k, gate = settings.answer_sources, assistant.relevance_gate

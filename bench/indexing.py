@@ -60,7 +60,7 @@ def _index(folder: Path, home: Path, embedder: Any) -> tuple[float, list[str], i
     with Assistant(home=home, embedder=embedder) as assistant:
         assistant.add_folder(folder)
         started = time.perf_counter()
-        report = assistant.sync()
+        report = assistant.index()
         seconds = time.perf_counter() - started
         rows = [r for batch in assistant.store.iter_chunk_texts() for r in batch]
     return seconds, [embedding_text(h, t) for _, h, t in rows], report.added

@@ -40,7 +40,7 @@ def run(embedder: Any) -> dict[str, Any]:
         with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
             assistant.add_folder(folder)
             started = time.perf_counter()
-            assistant.sync()
+            assistant.index()
             results["index_s"] = round(time.perf_counter() - started, 1)
             results["chunks"] = assistant.status().chunks
             golds = [str(folder / q.gold) for q in corpus.questions]

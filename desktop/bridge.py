@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Signal
 # unpickling an event on the reader thread never imports a module mid-session.
 import engine.answer.answering  # SourcesFound, AnswerText, Answer
 import engine.assistant  # Status, FolderInfo
-import engine.index.indexer  # SyncReport
+import engine.index.indexer  # IndexReport
 import engine.training  # noqa: F401  TrainingProgress, TrainingResult
 from engine.adapters import AdapterChoice
 from engine.answer.conversation import Conversation
@@ -71,7 +71,7 @@ class EngineBridge(QObject):
     failed = Signal(str, str)  # what was being done, the engine's message
     status_changed = Signal(object)  # engine.assistant.Status
     index_progress = Signal(object)  # engine.jobs.IndexProgress
-    index_finished = Signal(object)  # engine.index.indexer.SyncReport
+    index_finished = Signal(object)  # engine.index.indexer.IndexReport
     model_state = Signal(str, str)  # "loading" | "ready" | "failed", detail
     answer_event = Signal(int, object)  # request id, SourcesFound | AnswerText | Answer
     answer_finished = Signal(int)  # request id (after its last event, or after an error)
@@ -196,8 +196,8 @@ class EngineBridge(QObject):
     def remove_folder(self, path: str) -> None:
         self._send("remove_folder", path)
 
-    def reindex(self) -> None:
-        self._send("reindex")
+    def index(self) -> None:
+        self._send("index")
 
     def cancel_indexing(self) -> None:
         self._send("cancel_indexing")

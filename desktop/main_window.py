@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         b.engine_described.connect(self._engine_described)
         self.folders.add_requested.connect(b.add_folder)
         self.folders.remove_requested.connect(b.remove_folder)
-        self.folders.reindex_requested.connect(b.reindex)
+        self.folders.index_requested.connect(b.index)
         self.folders.cancel_requested.connect(b.cancel_indexing)
         self.chat.send.connect(self.ask)
         self.chat.stop.connect(self.stop_answer)

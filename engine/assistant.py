@@ -22,7 +22,7 @@ from engine.answer.answering import Answer, Answerer, AnswerSearch, AskEvent, Re
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import AdapterError, DocentError, UserInputError
-from engine.index.indexer import Indexer, SyncReport
+from engine.index.indexer import Indexer, IndexReport
 from engine.index.reembedding import check_embedder, reembed_store
 from engine.index.vector_index import IndexParams, open_index
 from engine.index.watcher import FolderWatcher
@@ -242,7 +242,7 @@ class Assistant:
     # -- folders -------------------------------------------------------------------------
 
     def add_folder(self, path: str | Path) -> FolderInfo:
-        """Add a folder to watch; its files are indexed by the next `sync()`."""
+        """Add a folder to watch; its files are indexed by the next `index()`."""
         folder = Path(path).expanduser()
         if not folder.is_dir():
             raise UserInputError(f"{folder} is not a folder")
@@ -281,12 +281,12 @@ class Assistant:
 
     # -- indexing ------------------------------------------------------------------------
 
-    def sync(
+    def index(
         self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
-    ) -> SyncReport:
+    ) -> IndexReport:
         """One reconcile pass over every watched folder."""
         indexer, _ = self._parts()
-        return indexer.sync_all(progress, cancel)
+        return indexer.index_all(progress, cancel)
 
     def reembed(
         self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
@@ -305,7 +305,7 @@ class Assistant:
 
     def start_watching(
         self,
-        on_sync: Callable[[SyncReport], None] | None = None,
+        on_indexed: Callable[[IndexReport], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Keep the index live: watch every folder, then reconcile what changed meanwhile."""
@@ -314,9 +314,9 @@ class Assistant:
             return
 
         def on_batch(paths: set[Path]) -> None:
-            report = indexer.sync_paths(sorted(paths))
-            if on_sync is not None:
-                on_sync(report)
+            report = indexer.index_paths(sorted(paths))
+            if on_indexed is not None:
+                on_indexed(report)
 
         watcher = FolderWatcher(
             on_batch,

@@ -96,5 +96,5 @@ def sample_folder_assistant(root: Path, embedder, generator, settings=None) -> I
         root / "home", settings=settings, embedder=embedder, generator=generator
     ) as assistant:
         assistant.add_folder(docs)
-        assistant.sync()
+        assistant.index()
         yield assistant

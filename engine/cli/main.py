@@ -179,7 +179,7 @@ def _index(assistant: Any) -> int:
         raise UserInputError("no folders to index: add one with `docent folders add PATH`")
     cancel = CancelToken()
     with CancelOnSigint(cancel):
-        report = assistant.sync(progress=ProgressBar(sys.stderr, "indexing"), cancel=cancel)
+        report = assistant.index(progress=ProgressBar(sys.stderr, "indexing"), cancel=cancel)
     _print_report(report)
     return EXIT_INTERRUPTED if report.cancelled else 0
 
@@ -189,7 +189,7 @@ def _watch(assistant: Any) -> int:
         raise UserInputError("no folders to watch: add one with `docent folders add PATH`")
     stop = threading.Event()
 
-    def on_sync(report: Any) -> None:
+    def on_indexed(report: Any) -> None:
         if report.changed or report.failures:
             stamp = time.strftime("%H:%M:%S")
             print(f"{stamp} {_summary(report)}", flush=True)
@@ -199,8 +199,8 @@ def _watch(assistant: Any) -> int:
     def on_error(exc: BaseException) -> None:
         print(f"docent: {exc}", file=sys.stderr, flush=True)
 
-    assistant.start_watching(on_sync=on_sync, on_error=on_error)
-    report = assistant.sync(progress=ProgressBar(sys.stderr, "catching up"))
+    assistant.start_watching(on_indexed=on_indexed, on_error=on_error)
+    report = assistant.index(progress=ProgressBar(sys.stderr, "catching up"))
     _print_report(report)
     print(f"watching {len(assistant.folders())} folder(s); Ctrl-C to stop", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -61,15 +61,15 @@ class _Tally:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
-    def freeze(self) -> SyncReport:
+    def freeze(self) -> IndexReport:
         values = {name: getattr(self, name) for name in _Tally.__slots__}
         values["failures"] = tuple(self.failures)
         values["skipped"] = tuple(self.skipped)
-        return SyncReport(**values)
+        return IndexReport(**values)
 
 
 @dataclass(frozen=True, slots=True)
-class SyncReport:
+class IndexReport:
     """What one reconcile pass did."""
 
     added: int = 0
@@ -148,21 +148,21 @@ class Indexer:
 
     # -- entry points --------------------------------------------------------------------
 
-    def sync_all(
+    def index_all(
         self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
-    ) -> SyncReport:
+    ) -> IndexReport:
         """Reconcile every watched folder with the disk."""
         folders = self.store.folders()
-        return self._sync(folders, [Path(f.path) for f in folders], progress, cancel)
+        return self._index_folders(folders, [Path(f.path) for f in folders], progress, cancel)
 
-    def sync_paths(
+    def index_paths(
         self,
         paths: Iterable[Path],
         progress: IndexProgressCallback | None = None,
         cancel: CancelToken | None = None,
-    ) -> SyncReport:
+    ) -> IndexReport:
         """Reconcile just these paths (files or directories), as reported by the watcher."""
-        return self._sync(self.store.folders(), list(paths), progress, cancel)
+        return self._index_folders(self.store.folders(), list(paths), progress, cancel)
 
     def save_index(self, force: bool = False) -> None:
         """Persist the vector index if it changed (at most every 30 s unless forced)."""
@@ -180,13 +180,13 @@ class Indexer:
 
     # -- reconcile -----------------------------------------------------------------------
 
-    def _sync(
+    def _index_folders(
         self,
         folders: list[Folder],
         scopes: list[Path],
         progress: IndexProgressCallback | None,
         cancel: CancelToken | None,
-    ) -> SyncReport:
+    ) -> IndexReport:
         started = time.perf_counter()
         report = _Tally()
         with self._lock:
@@ -204,7 +204,7 @@ class Indexer:
                 stored.update(self.store.documents_under(str(scope)))
                 for path, stat in self._scan(scope, root):
                     on_disk[path] = (folder.id, stat)
-            self._reconcile(on_disk, stored, report, progress, cancel)
+            self._index_file(on_disk, stored, report, progress, cancel)
             self.save_index()
         report.seconds = time.perf_counter() - started
         return report.freeze()
@@ -225,7 +225,7 @@ class Indexer:
                 continue  # vanished between listing and stat
             yield str(path), _Stat(st.st_size, st.st_mtime_ns)
 
-    def _reconcile(
+    def _index_file(
         self,
         on_disk: dict[str, tuple[int, _Stat]],
         stored: dict[str, DocumentRecord],

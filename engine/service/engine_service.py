@@ -128,8 +128,8 @@ class EngineService:
         assistant = self.assistant
         if sample is not None and not assistant.folders() and Path(sample).is_dir():
             assistant.add_folder(sample)
-        assistant.start_watching(on_sync=self._watched, on_error=self._watch_error)
-        self._sync(assistant)
+        assistant.start_watching(on_indexed=self._watched, on_error=self._watch_error)
+        self._index_folders(assistant)
 
     def _preload(self) -> None:
         self._emit("model_state", ("loading", ""))
@@ -183,7 +183,7 @@ class EngineService:
         def job() -> None:
             self.assistant.add_folder(path)
             self._emit("status_changed", (self.assistant.status(),))
-            self._sync(self.assistant)
+            self._index_folders(self.assistant)
 
         self._index.submit(f"adding {path}", job)
 
@@ -194,17 +194,17 @@ class EngineService:
 
         self._index.submit(f"removing {path}", job)
 
-    def reindex(self) -> None:
-        self._index.submit("indexing your folders", lambda: self._sync(self.assistant))
+    def index(self) -> None:
+        self._index.submit("indexing your folders", lambda: self._index_folders(self.assistant))
 
     def cancel_indexing(self) -> None:
         if self._index_cancel is not None:
             self._index_cancel.cancel()
 
-    def _sync(self, assistant: Any) -> None:
+    def _index_folders(self, assistant: Any) -> None:
         cancel = CancelToken()
         self._index_cancel = cancel
-        report = assistant.sync(
+        report = assistant.index(
             progress=lambda p: self._emit("index_progress", (p,)), cancel=cancel
         )
         self._emit("index_finished", (report,))
@@ -340,7 +340,7 @@ COMMANDS = frozenset(
         "describe",
         "add_folder",
         "remove_folder",
-        "reindex",
+        "index",
         "cancel_indexing",
         "save_settings",
         "ask",

@@ -103,7 +103,7 @@ def build_samples() -> dict[str, object]:
         squad.write(squad.Corpus(corpus.files, ()), folder)
         with Assistant(home=Path(tmp) / "home") as assistant:
             assistant.add_folder(folder)
-            assistant.sync()
+            assistant.index()
             k = assistant.settings.answer_sources
             for index, question in enumerate(drawn):
                 negative = index in negatives_wanted

@@ -30,7 +30,7 @@ def test_add_sync_search_status_and_remove(assistant: Assistant, tmp_path: Path)
     docs = _docs(tmp_path)
     info = assistant.add_folder(docs)
     assert info.path == str(docs.resolve()) and info.exists
-    report = assistant.sync()
+    report = assistant.index()
     assert report.added == 2 and not report.failures
     hits = assistant.search("When is the boiler inspected?", k=2)
     assert Path(hits[0].path).name == "boiler.md"
@@ -55,7 +55,7 @@ def test_another_embedder_is_refused_until_reembedded(tmp_path: Path):
     home = tmp_path / "home"
     with Assistant(home, embedder=FakeEmbedder()) as first:
         first.add_folder(docs)
-        first.sync()
+        first.index()
     other = FakeEmbedder("fake-other", dimension=32)
     with Assistant(home, embedder=other) as second:
         with pytest.raises(EmbedderMismatchError, match="fake-hashed-words"):
@@ -70,9 +70,9 @@ def test_the_index_survives_a_restart(tmp_path: Path):
     home = tmp_path / "home"
     with Assistant(home, embedder=FakeEmbedder()) as first:
         first.add_folder(docs)
-        first.sync()
+        first.index()
     embedder = FakeEmbedder()
     with Assistant(home, embedder=embedder) as again:
-        report = again.sync()
+        report = again.index()
         assert report.added == 0 and embedder.texts_embedded <= 1  # at most the query
         assert again.search("lease March", k=1)[0].path.endswith("lease.txt")

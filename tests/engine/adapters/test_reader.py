@@ -104,7 +104,7 @@ def test_a_users_own_model_gets_no_reader(tmp_path, embedder, model_path):
     settings = dataclasses.replace(Settings(), model=str(own))
     with Assistant(tmp_path / "home", settings=settings, embedder=embedder) as assistant:
         assistant.add_folder(docs)
-        assistant.sync()
+        assistant.index()
         answer = final(assistant.ask("How much does membership cost per month?"))
         assert not answer.reader and labels(assistant) == []
         assert not assistant.reader.applied
@@ -159,7 +159,7 @@ def _run(root: Path, embedder, reader: bool, questions) -> list[Answer]:
     home = root / ("home-reader" if reader else "home-bare")
     with Assistant(home, settings=settings, embedder=embedder) as assistant:
         assistant.add_folder(root / "docs")
-        assistant.sync()
+        assistant.index()
         return [final(assistant.ask(q.text)) for q in questions]
 
 

@@ -41,7 +41,7 @@ def assistant(tmp_path_factory, embedder, generator):
     counting = CountingGenerator(generator)
     with Assistant(root / "home", embedder=embedder, generator=counting) as assistant:
         assistant.add_folder(docs)
-        assistant.sync()
+        assistant.index()
         yield assistant
 
 
@@ -172,7 +172,7 @@ def test_two_megabyte_document_never_overflows_the_context(
             tmp_path / "home", settings, HashingEmbedder(tokens), generator=small
         ) as assistant:
             assistant.add_folder(docs)
-            assistant.sync()
+            assistant.index()
             result = answer(
                 assistant, "Who was the lighthouse keeper in 1921, per the harbour log?"
             )

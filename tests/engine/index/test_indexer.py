@@ -54,7 +54,7 @@ def top_path(a: Assistant, query: str) -> str:
 
 
 def test_first_sync_indexes_every_file(assistant, docs):
-    report = assistant.sync()
+    report = assistant.index()
     assert report.added == 3 and not report.failures
     status = assistant.status()
     assert status.indexed == 3 and status.chunks >= 4
@@ -65,19 +65,19 @@ def test_first_sync_indexes_every_file(assistant, docs):
 
 
 def test_touch_reembeds_nothing(assistant, docs):
-    assistant.sync()
+    assistant.index()
     before = assistant.store.chunk_ids().tolist()
     os.utime(docs / "travel.txt", ns=(1, 2_000_000_000_000_000_000))
-    report = assistant.sync()
+    report = assistant.index()
     assert report.touched == 1 and report.chunks_added == 0 and report.chunks_removed == 0
     assert assistant.store.chunk_ids().tolist() == before
-    assert assistant.sync().unchanged == 3  # and the new mtime was recorded
+    assert assistant.index().unchanged == 3  # and the new mtime was recorded
 
 
 def test_edit_replaces_only_that_file(assistant, docs):
-    assistant.sync()
+    assistant.index()
     write(docs / "travel.txt", "The ferry now leaves from Scrabster at 09:00.\n")
-    report = assistant.sync()
+    report = assistant.index()
     assert report.updated == 1 and report.added == 0 and report.unchanged == 2
     assert "Scrabster" in assistant.search("ferry departure port", k=1)[0].text
     assert not any("Aberdeen" in h.text for h in assistant.search("Aberdeen ferry", k=5))
@@ -85,12 +85,12 @@ def test_edit_replaces_only_that_file(assistant, docs):
 
 
 def test_rename_and_move_keep_chunks(assistant, docs):
-    assistant.sync()
+    assistant.index()
     ids = assistant.store.chunk_ids().tolist()
     (docs / "travel.txt").rename(docs / "trips.txt")
     (docs / "sub").mkdir(exist_ok=True)
     shutil.move(docs / "notes.md", docs / "sub" / "garden.md")
-    report = assistant.sync()
+    report = assistant.index()
     assert report.moved == 2 and report.chunks_added == 0 and report.removed == 0
     assert assistant.store.chunk_ids().tolist() == ids
     assert top_path(assistant, "ferry to Orkney") == str(docs / "trips.txt")
@@ -99,18 +99,18 @@ def test_rename_and_move_keep_chunks(assistant, docs):
 
 
 def test_copy_reuses_vectors(assistant, docs):
-    assistant.sync()
+    assistant.index()
     shutil.copy(docs / "travel.txt", docs / "travel-copy.txt")
-    report = assistant.sync()
+    report = assistant.index()
     assert report.copied == 1 and report.added == 0
     paths = {h.path for h in assistant.search("ferry to Orkney", k=5)}
     assert {str(docs / "travel.txt"), str(docs / "travel-copy.txt")} <= paths
 
 
 def test_delete_removes_chunks_keywords_and_vectors(assistant, docs):
-    assistant.sync()
+    assistant.index()
     (docs / "sub" / "recipe.txt").unlink()
-    report = assistant.sync()
+    report = assistant.index()
     assert report.removed == 1 and report.chunks_removed >= 1
     assert all("Seville" not in h.text for h in assistant.search("Seville marmalade", k=5))
     assert assistant.store.keyword_search('"seville"', 5) == []
@@ -120,7 +120,7 @@ def test_delete_removes_chunks_keywords_and_vectors(assistant, docs):
 def test_bad_files_are_reported_and_the_run_goes_on(assistant, docs):
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n this is not really a pdf")
     (docs / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    report = assistant.sync()
+    report = assistant.index()
     assert report.added == 3
     failures = dict(report.failures)
     assert failures[str(docs / "broken.pdf")].startswith("damaged PDF")
@@ -128,10 +128,10 @@ def test_bad_files_are_reported_and_the_run_goes_on(assistant, docs):
     problems = {p.path: p for p in assistant.status().problems}
     assert problems[str(docs / "broken.pdf")].status == "failed"
     # Unchanged failures are not retried; fixing the file indexes it.
-    assert assistant.sync().unchanged == 5
+    assert assistant.index().unchanged == 5
     write(docs / "broken.pdf", "")
     (docs / "broken.pdf").unlink()
-    assert assistant.sync().removed == 1
+    assert assistant.index().removed == 1
 
 
 def test_ignored_files_are_not_indexed(home, embedder, docs):
@@ -144,7 +144,7 @@ def test_ignored_files_are_not_indexed(home, embedder, docs):
         home=home, embedder=embedder, settings=Settings(ignore_patterns=("*.log",))
     ) as a:
         a.add_folder(docs)
-        a.sync()
+        a.index()
         paths = set(a.store.documents_under(str(docs)))
     assert paths == {
         str(docs / "notes.md"),
@@ -164,18 +164,18 @@ def test_cancel_then_resume_converges(assistant, docs):
         if p.files_done >= 3:
             cancel.cancel()
 
-    first = assistant.sync(progress=progress, cancel=cancel)
+    first = assistant.index(progress=progress, cancel=cancel)
     assert first.cancelled and assistant.status().indexed < 23
-    second = assistant.sync()
+    second = assistant.index()
     assert not second.cancelled and assistant.status().indexed == 23
     assert seen[0].files_total == 23
     consistent(assistant)
 
 
 def test_missing_folder_keeps_its_index(assistant, docs, tmp_path):
-    assistant.sync()
+    assistant.index()
     docs.rename(tmp_path / "unplugged")
-    report = assistant.sync()
+    report = assistant.index()
     assert report.removed == 0 and ("folder not found" in dict(report.failures).values())
     assert assistant.status().indexed == 3
 
@@ -183,10 +183,10 @@ def test_missing_folder_keeps_its_index(assistant, docs, tmp_path):
 def test_reindex_survives_restart(home, embedder, docs):
     with Assistant(home=home, embedder=embedder) as a:
         a.add_folder(docs)
-        a.sync()
+        a.index()
         ids = a.store.chunk_ids().tolist()
     with Assistant(home=home, embedder=embedder) as b:
-        report = b.sync()
+        report = b.index()
         assert report.unchanged == 3 and b.store.chunk_ids().tolist() == ids
         assert top_path(b, "Seville oranges") == str(docs / "sub" / "recipe.txt")
 
@@ -207,7 +207,7 @@ class RenamedEmbedder:
 def test_changing_the_embedder_requires_reembed(home, embedder, docs):
     with Assistant(home=home, embedder=embedder) as a:
         a.add_folder(docs)
-        a.sync()
+        a.index()
     other = RenamedEmbedder(embedder)
     with Assistant(home=home, embedder=other) as b:
         with pytest.raises(EmbedderMismatchError, match="reembed"):
@@ -219,19 +219,19 @@ def test_changing_the_embedder_requires_reembed(home, embedder, docs):
 
 def test_move_seen_as_delete_then_create_reembeds_nothing(assistant, docs, tmp_path):
     """A move split over two passes (e.g. two watcher batches) reuses the parked vectors."""
-    assistant.sync()
+    assistant.index()
     outside = tmp_path / "elsewhere.txt"
     shutil.move(docs / "travel.txt", outside)
-    assert assistant.sync().removed == 1
+    assert assistant.index().removed == 1
     shutil.move(outside, docs / "sub" / "travel.txt")
-    report = assistant.sync()
+    report = assistant.index()
     assert report.moved == 1 and report.chunks_embedded == 0 and report.added == 0
     assert top_path(assistant, "ferry to Orkney") == str(docs / "sub" / "travel.txt")
     consistent(assistant)
 
 
 def test_new_content_is_embedded_and_counted(assistant, docs):
-    report = assistant.sync()
+    report = assistant.index()
     assert report.chunks_embedded == report.chunks_added >= 3
 
 
@@ -257,7 +257,7 @@ def test_a_parser_bug_is_logged_and_the_run_goes_on(assistant, docs, caplog):
             real.close()
 
     indexer._worker = BuggyOnTravel()
-    report = assistant.sync()
+    report = assistant.index()
     assert report.added == 2
     assert dict(report.failures)[str(docs / "travel.txt")].startswith("internal parser error")
     assert any("parser bug" in r.message and r.exc_info for r in caplog.records)
@@ -272,5 +272,5 @@ def test_watcher_batch_for_a_subfolder_honours_anchored_patterns(home, embedder,
     ) as a:
         a.add_folder(docs)
         indexer = a.indexer
-        indexer.sync_paths([docs / "sub"])
+        indexer.index_paths([docs / "sub"])
         assert set(a.store.documents_under(str(docs))) == {str(docs / "sub" / "recipe.txt")}

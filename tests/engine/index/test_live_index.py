@@ -31,16 +31,16 @@ def live(home: Path, embedder, tmp_path: Path):
     (folder / "existing.md").write_text("# Boats\n\nThe rowing boat is painted green.\n")
     a = Assistant(home=home, embedder=embedder, settings=Settings(debounce_ms=150))
     a.add_folder(folder)
-    a.sync()
+    a.index()
     reports = []
     errors: list[BaseException] = []
     batch = threading.Event()
 
-    def on_sync(report):
+    def on_indexed(report):
         reports.append(report)
         batch.set()
 
-    a.start_watching(on_sync=on_sync, on_error=errors.append)
+    a.start_watching(on_indexed=on_indexed, on_error=errors.append)
     yield a, folder, reports, errors
     a.close()
     assert not errors, errors
@@ -137,12 +137,12 @@ def test_changes_while_not_running_are_caught_up(home, embedder, tmp_path):
     (folder / "b.txt").write_text("Beta file about bananas.\n")
     with Assistant(home=home, embedder=embedder) as a:
         a.add_folder(folder)
-        a.sync()
+        a.index()
     (folder / "a.txt").unlink()
     (folder / "c.txt").write_text("Gamma file about cherries.\n")
     with Assistant(home=home, embedder=embedder) as b:
         b.start_watching()
-        report = b.sync()  # the catch-up pass `docent watch` runs at start
+        report = b.index()  # the catch-up pass `docent watch` runs at start
         assert report.added == 1 and report.removed == 1
         assert set(b.store.documents_under(str(folder))) == {
             str(folder / "b.txt"),

@@ -20,7 +20,7 @@ def indexed(tmp_path: Path):
     (docs / "b.txt").write_text("Beta paragraph about leases.\n")
     with Assistant(tmp_path / "home", embedder=FakeEmbedder()) as assistant:
         assistant.add_folder(docs)
-        assistant.sync()
+        assistant.index()
         yield assistant.store
 
 

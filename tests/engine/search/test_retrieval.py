@@ -36,7 +36,7 @@ def small(home: Path, embedder, tmp_path: Path):
     )
     a = Assistant(home=home, embedder=embedder)
     a.add_folder(root)
-    a.sync()
+    a.index()
     yield a, root
     a.close()
 
@@ -75,7 +75,7 @@ def test_overlapping_neighbours_are_merged(home, embedder, tmp_path):
     (root / "log.txt").write_text(" ".join(sentences) + "\n")
     with Assistant(home=home, embedder=embedder) as a:
         a.add_folder(root)
-        a.sync()
+        a.index()
         assert a.status().chunks >= 4
         hits = a.search("Skerryvore lighthouse lamp trimmed fog signal", k=4)
     spans = sorted((h.char_start, h.char_end) for h in hits)
@@ -98,7 +98,7 @@ def test_hybrid_beats_either_side_on_labelled_questions(home, embedder, tmp_path
     golds = [str(folder / q.gold) for q in questions]
     with Assistant(home=home, embedder=embedder) as a:
         a.add_folder(folder)
-        a.sync()
+        a.index()
         quality = {}
         for mode in ("keyword", "dense", "hybrid"):
             results = a.search_many([q.text for q in questions], k=10, mode=mode)

@@ -97,7 +97,7 @@ def test_data_that_cannot_open_is_reported_for_every_later_command(tmp_path):
             "opening your Docent data",
             f"{tmp_path}/settings.toml: n_ctx must be a number",
         )
-        service.reindex()
+        service.index()
         while True:  # the start's own jobs fail first, then the reindex
             what, message = events.until("failed")
             if what == "indexing your folders" and "n_ctx" in message:
@@ -124,7 +124,7 @@ class ScriptedAssistant:
     def start_watching(self, **_kwargs: Any) -> None:
         pass
 
-    def sync(self, **_kwargs: Any) -> str:
+    def index(self, **_kwargs: Any) -> str:
         return "report"
 
     def preload(self) -> None:
