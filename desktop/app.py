@@ -99,10 +99,10 @@ def _quit_when_ready(app: Any, bridge: Any, limit_s: int = 900) -> None:
             state["model"] = (status, detail)
             finish()
 
-    def failed(what: str, message: str) -> None:
+    def failed(failure: Any) -> None:
         # any failure the engine reports ends the check at once: waiting for the other
         # result could wait forever (an index that cannot start never finishes)
-        print(f"check: FAILED; {what}: {message}", flush=True)
+        print(f"check: FAILED; {failure.what}: {failure.message}", flush=True)
         app.exit(1)
 
     def timed_out() -> None:

@@ -36,6 +36,7 @@ from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
 from engine.answer.answering import Answer, AnswerText, SourcesFound
 from engine.answer.conversation import Conversation
+from engine.service.protocol import Failure
 
 VOICE_DEBOUNCE_MS = 200
 
@@ -106,7 +107,7 @@ class MainWindow(QMainWindow):
         self._voice_timer.setSingleShot(True)
         self._voice_timer.setInterval(VOICE_DEBOUNCE_MS)
         self._voice_timer.timeout.connect(self._apply_voice)
-        self._about_requested = False
+        self._about_request: int | None = None  # the describe request About waits for
         self._training_dialog: TrainingDialog | None = None
         self._connect()
         self._restore()
@@ -373,7 +374,7 @@ class MainWindow(QMainWindow):
     def _engine_described(self, facts: Any) -> None:
         if not self._about_requested:
             return
-        self._about_requested = False
+        self._about_request: int | None = None  # the describe request About waits for
         voice = _voice_text(facts.voice) or "none"
         QMessageBox.about(
             self,
@@ -420,9 +421,9 @@ class MainWindow(QMainWindow):
 
     # -- state ---------------------------------------------------------------------------
 
-    def show_error(self, what: str, message: str) -> None:
-        self.errors.show_error(what, message)
-        if what == "switching the voice":  # the engine kept the previous voice
+    def show_error(self, failure: Failure) -> None:
+        self.errors.show_error(failure.what, failure.message)
+        if failure.command == "apply_voice":  # the engine kept the previous voice
             self.voice.blockSignals(True)
             name = self.applied_voice[0].name if self.applied_voice else None
             self.voice.setCurrentIndex(max(0, self.voice.findData(name)))

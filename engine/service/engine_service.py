@@ -5,10 +5,11 @@
   time: they share one llama.cpp context);
 - the *index* worker: opening, adding and removing folders, indexing, settings and
   conversations.
-Every result is reported through `emit(event, args)`; the event names are the desktop
-bridge's signal names. Engine errors become `failed(what, message)`. Cancelling is
-immediate: the cancel commands only set a token. `engine.service.host` runs it in a child
-process, so the GUI process never imports torch, transformers or llama.cpp.
+Commands arrive through `dispatch(command, request, args)`; every result is reported
+through `emit(event, args)` (both declared in engine.service.protocol). Errors become
+`failed(Failure)`, naming the command and request they answer. Cancelling is immediate:
+the cancel commands only set a token. `engine.service.host` runs it in a child process,
+so the GUI process never imports torch, transformers or llama.cpp.
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ from engine.answer.answering import Answer
 from engine.answer.conversation import Conversation
 from engine.errors import DocentError
 from engine.jobs import CancelToken
+from engine.service.protocol import COMMANDS, NO_REQUEST, Failure
 from engine.settings import save_settings
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], None]
 Emit = Callable[[str, tuple[Any, ...]], None]
+Origin = tuple[str, int]  # the command and request id a job answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +55,14 @@ class EngineFacts:
 class _Worker:
     """A thread running queued jobs one after another."""
 
-    def __init__(self, name: str, on_error: Callable[[str, BaseException], None]) -> None:
-        self._jobs: queue.Queue[tuple[str, Job] | None] = queue.Queue()
+    def __init__(self, name: str, on_error: Callable[[Origin, str, BaseException], None]) -> None:
+        self._jobs: queue.Queue[tuple[Origin, str, Job] | None] = queue.Queue()
         self._on_error = on_error
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, what: str, job: Job) -> None:
-        self._jobs.put((what, job))
+    def submit(self, origin: Origin, what: str, job: Job) -> None:
+        self._jobs.put((origin, what, job))
 
     def stop(self, timeout: float = 30.0) -> None:
         self._jobs.put(None)
@@ -70,14 +73,14 @@ class _Worker:
             item = self._jobs.get()
             if item is None:
                 return
-            what, job = item
+            origin, what, job = item
             try:
                 job()
             except DocentError as exc:
-                self._on_error(what, exc)
+                self._on_error(origin, what, exc)
             except Exception as exc:  # a bug: logged with its traceback, shown, work goes on
                 log.exception("%s failed", what)
-                self._on_error(what, exc)
+                self._on_error(origin, what, exc)
 
 
 class EngineService:
@@ -92,8 +95,26 @@ class EngineService:
         self._answer_cancel: CancelToken | None = None
         self._index_cancel: CancelToken | None = None
         self._training_cancel: CancelToken | None = None
+        self._origin: Origin = ("engine", NO_REQUEST)  # the command being dispatched
         self._model = _Worker("docent-model", self._report_error)
         self._index = _Worker("docent-index", self._report_error)
+
+    def dispatch(self, command: str, request: int, args: tuple[Any, ...]) -> None:
+        """Run `command` (from protocol.COMMANDS) for request `request`: what it reports,
+        failures included, names that request."""
+        if command not in COMMANDS:
+            raise ValueError(f"unknown command {command!r}")
+        self._origin = (command, request)
+        try:
+            getattr(self, command)(*args)
+        finally:
+            self._origin = ("engine", NO_REQUEST)
+
+    def _model_job(self, what: str, job: Job) -> None:
+        self._model.submit(self._origin, what, job)
+
+    def _index_job(self, what: str, job: Job) -> None:
+        self._index.submit(self._origin, what, job)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -107,9 +128,9 @@ class EngineService:
 
     def start(self, add_sample_folder: str | None = None) -> None:
         """Open the data, add the sample folder on a first run, index, watch, load the model."""
-        self._index.submit("opening your Docent data", self._open)
-        self._index.submit("indexing your folders", lambda: self._start(add_sample_folder))
-        self._model.submit("loading the model", self._preload)
+        self._index_job("opening your Docent data", self._open)
+        self._index_job("indexing your folders", lambda: self._start(add_sample_folder))
+        self._model_job("loading the model", self._preload)
 
     def _open(self) -> None:
         try:
@@ -152,7 +173,9 @@ class EngineService:
             self._assistant.close()
 
     def describe(self) -> None:
-        """Report `engine_described(EngineFacts)` once the work queued before it is done."""
+        """Report `engine_described(request, EngineFacts)` once the work queued before it
+        is done."""
+        request = self._origin[1]
 
         def job() -> None:
             assistant = self.assistant
@@ -162,6 +185,7 @@ class EngineService:
             self._emit(
                 "engine_described",
                 (
+                    request,
                     EngineFacts(
                         pid=os.getpid(),
                         data_dir=str(assistant.paths.data_dir),
@@ -175,7 +199,7 @@ class EngineService:
                 ),
             )
 
-        self._model.submit("describing the engine", job)
+        self._model_job("describing the engine", job)
 
     # -- folders and indexing ------------------------------------------------------------
 
@@ -185,17 +209,17 @@ class EngineService:
             self._emit("status_changed", (self.assistant.status(),))
             self._index_folders(self.assistant)
 
-        self._index.submit(f"adding {path}", job)
+        self._index_job(f"adding {path}", job)
 
     def remove_folder(self, path: str) -> None:
         def job() -> None:
             self.assistant.remove_folder(path)
             self._emit("status_changed", (self.assistant.status(),))
 
-        self._index.submit(f"removing {path}", job)
+        self._index_job(f"removing {path}", job)
 
     def index(self) -> None:
-        self._index.submit("indexing your folders", lambda: self._index_folders(self.assistant))
+        self._index_job("indexing your folders", lambda: self._index_folders(self.assistant))
 
     def cancel_indexing(self) -> None:
         if self._index_cancel is not None:
@@ -216,7 +240,7 @@ class EngineService:
             self._emit("status_changed", (self.assistant.status(),))
 
     def _watch_error(self, exc: BaseException) -> None:
-        self._report_error("watching your folders", exc)
+        self._report_error(("watch", NO_REQUEST), "watching your folders", exc)
 
     def save_settings(self, changes: dict[str, Any]) -> None:
         """Write changed settings to settings.toml (used from the next start)."""
@@ -227,13 +251,14 @@ class EngineService:
             save_settings(assistant.paths, updated)
             self._emit("settings_loaded", (updated, str(assistant.paths.data_dir)))
 
-        self._index.submit("saving the settings", job)
+        self._index_job("saving the settings", job)
 
     # -- answers -------------------------------------------------------------------------
 
-    def ask(self, request: int, conversation: Conversation, question: str) -> None:
-        """Answer in `conversation` (its turns, scope, voice) as request number `request`;
-        then keep it with the new turn and report it as `conversation_saved`."""
+    def ask(self, conversation: Conversation, question: str) -> None:
+        """Answer in `conversation` (its turns, scope, voice); then keep it with the new
+        turn and report it as `conversation_saved`. Every event names the request."""
+        request = self._origin[1]
         cancel = CancelToken()
         self._answer_cancel = cancel
 
@@ -250,7 +275,7 @@ class EngineService:
             finally:
                 self._emit("answer_finished", (request,))
 
-        self._model.submit("answering", job)
+        self._model_job("answering", job)
 
     def cancel_answer(self) -> None:
         if self._answer_cancel is not None:
@@ -262,7 +287,7 @@ class EngineService:
         def job() -> None:
             self._emit("conversation_opened", (self.assistant.conversations.load(conversation_id),))
 
-        self._index.submit("opening the conversation", job)
+        self._index_job("opening the conversation", job)
 
     def delete_conversation(self, conversation_id: str) -> None:
         self._change_conversations("deleting the conversation", lambda s: s.delete(conversation_id))
@@ -275,7 +300,7 @@ class EngineService:
             change(store)
             self._emit("conversations_listed", (store.list(),))
 
-        self._index.submit(what, job)
+        self._index_job(what, job)
 
     # -- model, voices and adapters ------------------------------------------------------
 
@@ -287,7 +312,7 @@ class EngineService:
             self._emit("voice_applied", ((),))
             self._preload()
 
-        self._model.submit(f"switching to the model {Path(path).name}", job)
+        self._model_job(f"switching to the model {Path(path).name}", job)
 
     def apply_voice(self, voice: Sequence[AdapterChoice]) -> None:
         """Switch adapters now (hot swap); `voice_applied` confirms, `failed` refuses."""
@@ -296,10 +321,10 @@ class EngineService:
         def job() -> None:
             self._emit("voice_applied", (self.assistant.use_voice(chosen),))
 
-        self._model.submit("switching the voice", job)
+        self._model_job("switching the voice", job)
 
     def list_adapters(self) -> None:
-        self._model.submit(
+        self._model_job(
             "listing adapters", lambda: self._emit("adapters_listed", (self.assistant.adapters(),))
         )
 
@@ -308,20 +333,21 @@ class EngineService:
             self.assistant.add_adapter(path)
             self._emit("adapters_listed", (self.assistant.adapters(),))
 
-        self._model.submit(f"adding the adapter {Path(path).name}", job)
+        self._model_job(f"adding the adapter {Path(path).name}", job)
 
     def train_adapter(self, samples: str, name: str, config: Any = None) -> None:
         cancel = CancelToken()
         self._training_cancel = cancel
+        request = self._origin[1]
 
         def job() -> None:
             result = self.assistant.train_adapter(
                 samples, name, config, lambda p: self._emit("training_progress", (p,)), cancel
             )
-            self._emit("training_finished", (result,))
+            self._emit("training_finished", (request, result))
             self._emit("adapters_listed", (self.assistant.adapters(),))
 
-        self._model.submit(f"training {name}", job)
+        self._model_job(f"training {name}", job)
 
     def cancel_training(self) -> None:
         if self._training_cancel is not None:
@@ -329,30 +355,6 @@ class EngineService:
 
     # -- errors --------------------------------------------------------------------------
 
-    def _report_error(self, what: str, exc: BaseException) -> None:
-        message = str(exc) if isinstance(exc, DocentError) else f"unexpected error: {exc!r}"
-        self._emit("failed", (what, message))
-
-
-COMMANDS = frozenset(
-    {
-        "start",
-        "describe",
-        "add_folder",
-        "remove_folder",
-        "index",
-        "cancel_indexing",
-        "save_settings",
-        "ask",
-        "cancel_answer",
-        "open_conversation",
-        "delete_conversation",
-        "choose_model",
-        "apply_voice",
-        "list_adapters",
-        "add_adapter",
-        "train_adapter",
-        "cancel_training",
-    }
-)
-"""The commands a front end may send (`shutdown` is the host's own)."""
+    def _report_error(self, origin: Origin, what: str, exc: BaseException) -> None:
+        command, request = origin
+        self._emit("failed", (Failure.of(command, request, what, exc),))

@@ -1,8 +1,8 @@
 """The engine's own process: runs `EngineService` for a front end at the other end of a pipe.
 
-Messages are pickled tuples. In: `(command, args)` with a command from
-`engine.service.engine_service.COMMANDS`, or `("shutdown", ())`. Out: `(event, args)`, ending with
-`("closed", ())` once the engine has saved and closed. The front end closing its end of
+Messages are pickled tuples (engine.service.protocol). In: `(command, request, args)`,
+or `(SHUTDOWN, 0, ())`. Out: `(event, args)`, ending with `(CLOSED, ())` once the engine
+has saved and closed. The front end closing its end of
 the pipe also shuts the engine down, so a crashed window never leaves it running.
 """
 
@@ -15,6 +15,8 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
+from engine.service.protocol import CLOSED, COMMANDS, SHUTDOWN, UNEXPECTED, Failure
+
 log = logging.getLogger(__name__)
 
 
@@ -22,7 +24,7 @@ def serve(connection: Connection, home: str | None) -> None:
     """Process entry: open the engine on `home` and serve commands until shutdown."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _yield_to_the_window()
-    from engine.service.engine_service import COMMANDS, EngineService
+    from engine.service.engine_service import EngineService
 
     send_lock = threading.Lock()
 
@@ -40,22 +42,24 @@ def serve(connection: Connection, home: str | None) -> None:
     try:
         while True:
             try:
-                command, args = connection.recv()
+                command, request, args = connection.recv()
             except (EOFError, OSError):
                 break
-            if command == "shutdown":
+            if command == SHUTDOWN:
                 break
             if command not in COMMANDS:
-                emit("failed", ("talking to the engine", f"unknown command {command!r}"))
+                unknown = f"unknown command {command!r}"
+                failure = Failure(command, request, "talking to the engine", UNEXPECTED, unknown)
+                emit("failed", (failure,))
                 continue
             try:
-                getattr(service, command)(*args)
+                service.dispatch(command, request, args)
             except Exception as exc:  # a malformed command: reported, the engine goes on
                 log.exception("command %s failed", command)
-                emit("failed", (command, f"unexpected error: {exc!r}"))
+                emit("failed", (Failure.of(command, request, command, exc),))
     finally:
         service.shutdown()
-        emit("closed", ())
+        emit(CLOSED, ())
         connection.close()
 
 

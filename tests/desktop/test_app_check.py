@@ -48,11 +48,13 @@ def test_a_failure_reported_by_the_engine_ends_the_check_at_once(qtbot, capsys):
     from PySide6.QtCore import QObject, Signal
 
     from desktop.app import _quit_when_ready
+    from engine.errors import StoreError
+    from engine.service.protocol import Failure
 
     class Bridge(QObject):
         index_finished = Signal(object)
         model_state = Signal(str, str)
-        failed = Signal(str, str)
+        failed = Signal(object)
 
     class App:
         def __init__(self) -> None:
@@ -64,7 +66,8 @@ def test_a_failure_reported_by_the_engine_ends_the_check_at_once(qtbot, capsys):
     app, bridge = App(), Bridge()
     _quit_when_ready(app, bridge)
     bridge.model_state.emit("ready", "model loaded")
-    bridge.failed.emit("opening the index", "Cannot load dependency data")
+    error = StoreError("Cannot load dependency data")
+    bridge.failed.emit(Failure.of("start", 1, "opening the index", error))
     assert app.codes == [1]
     out = capsys.readouterr().out
     assert "check: FAILED; opening the index: Cannot load dependency data" in out

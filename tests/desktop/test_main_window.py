@@ -48,9 +48,16 @@ def window(qtbot, tmp_path):
 
 def facts(qtbot, window) -> EngineFacts:
     """What the engine process runs now (after the work queued before)."""
-    with qtbot.waitSignal(window.bridge.engine_described, timeout=LONG) as described:
-        window.bridge.describe()
-    return described.args[0]
+    request: list[int] = []
+
+    def mine(answered: int, _facts: EngineFacts) -> bool:
+        return answered == request[0]
+
+    with qtbot.waitSignal(
+        window.bridge.engine_described, timeout=LONG, check_params_cb=mine
+    ) as described:
+        request.append(window.bridge.describe())
+    return described.args[1]
 
 
 def ask(qtbot, window, question: str) -> list:
@@ -100,8 +107,11 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
 
     bad = tmp_path / "notes.gguf"
     bad.write_text("not an adapter")
-    with qtbot.waitSignal(window.bridge.failed, timeout=LONG):
-        window.bridge.add_adapter(str(bad))
+    with qtbot.waitSignal(window.bridge.failed, timeout=LONG) as refused:
+        request = window.bridge.add_adapter(str(bad))
+    failure = refused.args[0]
+    expected = ("add_adapter", request, "AdapterError")
+    assert (failure.command, failure.request, failure.kind) == expected
     assert window.errors.isVisible()
     assert (
         "not a GGUF file" in window.errors.label.text() and str(bad) in window.errors.label.text()
@@ -197,7 +207,7 @@ def test_training_a_voice_from_the_app_can_be_cancelled(qtbot, window, tmp_path)
             lambda: any(p.phase == "training" and p.step >= 1 for p in seen), timeout=LONG
         )
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    assert finished.args == [None]
+    assert finished.args == [dialog.request, None]
     assert dialog.state.text() == "Cancelled: no voice was added."
     assert "lighthouse" not in facts(qtbot, window).adapters
     assert {"concise", "warm"} <= set(facts(qtbot, window).adapters)
@@ -207,8 +217,9 @@ def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
     before = facts(qtbot, window)
     bad = tmp_path / "notes.gguf"
     bad.write_text("not a model")
-    with qtbot.waitSignal(window.bridge.failed, timeout=LONG):
+    with qtbot.waitSignal(window.bridge.failed, timeout=LONG) as refused:
         window.bridge.choose_model(str(bad))
+    assert refused.args[0].command == "choose_model"
     assert "not a GGUF file" in window.errors.label.text()
     assert facts(qtbot, window) == before  # the model is unchanged
     assert before.model_loaded

@@ -14,13 +14,16 @@ from desktop.bridge import EngineBridge
 from desktop.dialogs import TrainingDialog
 from desktop.main_window import NO_ANSWER_NOTE, MainWindow
 from desktop.sources_panel import CONTEXT_CHARS, PREVIEW_READ_CHARS, preview_html
+from engine.errors import AdapterError, GenerationError
 from engine.search.retrieval import SearchHit
+from engine.service.protocol import EVENTS, Failure
 
 _SIGNALS = {name: value for name, value in vars(EngineBridge).items() if isinstance(value, Signal)}
 
 
 class FakeBridge(QObject):
-    """EngineBridge's signals; every command is recorded instead of sent."""
+    """EngineBridge's signals; every command is recorded instead of sent, and gets a
+    request id as the real one's do."""
 
     locals().update(_SIGNALS)
 
@@ -29,15 +32,15 @@ class FakeBridge(QObject):
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
         self._requests = 0
 
-    def ask(self, conversation: Any, question: str) -> int:
+    def _send(self, name: str, *args: Any) -> int:
         self._requests += 1
-        self.sent.append(("ask", (question,)))
+        self.sent.append((name, args))
         return self._requests
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        return lambda *args: self.sent.append((name, args))
+        return lambda *args: self._send(name, *args)
 
 
 @pytest.fixture()
@@ -48,15 +51,42 @@ def window(qtbot, tmp_path) -> MainWindow:
     return window
 
 
-def test_the_fake_bridge_has_every_signal_of_the_real_one():
-    assert {"answer_event", "answer_finished", "failed", "training_progress"} <= set(_SIGNALS)
+def test_the_bridge_has_one_signal_per_event_of_the_protocol():
+    assert set(_SIGNALS) == set(EVENTS)
+
+
+def test_a_refused_voice_puts_the_voice_menu_back_whatever_the_wording(window):
+    window.voice.addItem("warm", "warm")
+    window.voice.setCurrentIndex(window.voice.findData("warm"))
+    refused = AdapterError("some message in any words")
+    window.bridge.failed.emit(Failure.of("apply_voice", 3, "switching", refused))
+    assert window.voice.currentData() is None  # back to the voice the engine kept
+    assert "some message in any words" in window.errors.label.text()
+
+
+def test_a_training_dialog_reacts_only_to_its_own_request(window):
+    window.train_voice()
+    dialog = window._training_dialog
+    dialog.samples.setText("/samples")
+    dialog.name.setText("mine")
+    dialog.start()
+    assert dialog.running and dialog.request is not None
+    other = Failure.of("add_adapter", dialog.request + 100, "adding", AdapterError("no"))
+    window.bridge.failed.emit(other)
+    assert dialog.running
+    window.bridge.training_finished.emit(dialog.request + 100, None)
+    assert dialog.running
+    bad = AdapterError("bad samples")
+    window.bridge.failed.emit(Failure.of("train_adapter", dialog.request, "training", bad))
+    assert not dialog.running and dialog.state.text() == "bad samples"
 
 
 def test_a_question_that_fails_does_not_stay_pending(window):
     window.ask("What does the lease say about pets?")
     request = window.request
     assert window.chat.turns[-1].pending
-    window.bridge.failed.emit("answering", "the model file is damaged")
+    damaged = GenerationError("the model file is damaged")
+    window.bridge.failed.emit(Failure.of("ask", request, "answering", damaged))
     window.bridge.answer_finished.emit(request)  # no Answer came before it
     turn = window.chat.turns[-1]
     assert not turn.pending and turn.note == NO_ANSWER_NOTE

@@ -17,6 +17,7 @@ from engine.answer.conversation import Conversation, ConversationStore
 from engine.assistant import Assistant
 from engine.errors import ModelNotFoundError, UserInputError
 from engine.service.engine_service import EngineService
+from engine.service.protocol import Failure
 from tests.fakes import FakeEmbedder
 
 WAIT_S = 60
@@ -68,19 +69,36 @@ def test_start_adds_the_sample_folder_indexes_it_and_reports_the_model(tmp_path,
         lambda: NoModelAssistant(tmp_path / "home", embedder=FakeEmbedder()), events
     )
     try:
-        service.start(add_sample_folder=str(docs))
+        service.dispatch("start", 1, (str(docs),))
         report = events.until("index_finished")[0]
         assert report.added == 2 and not report.failures
         while events.until("status_changed")[0].indexed != 2:  # the last one says it
             pass
         assert events.until("model_state") == ("loading", "")
         assert events.until("model_state") == ("failed", "no model in this test")
-        assert events.until("failed") == ("loading the model", "no model in this test")
+        (failure,) = events.until("failed")
+        assert failure == Failure(
+            "start", 1, "loading the model", "ModelNotFoundError", "no model in this test"
+        )
         names = events.names()
         assert names.index("settings_loaded") < names.index("index_finished")
-        service.add_folder(str(tmp_path / "nowhere"))
-        what, message = events.until("failed")
-        assert what.startswith("adding") and "nowhere" in message
+        service.dispatch("add_folder", 2, (str(tmp_path / "nowhere"),))
+        (failure,) = events.until("failed")
+        assert (failure.command, failure.request, failure.kind) == (
+            "add_folder",
+            2,
+            "UserInputError",
+        )
+        assert "nowhere" in failure.message
+    finally:
+        service.shutdown()
+
+
+def test_an_unknown_command_is_refused():
+    service = EngineService(lambda: None, Events())
+    try:
+        with pytest.raises(ValueError, match="format_the_disk"):
+            service.dispatch("format_the_disk", 1, ())
     finally:
         service.shutdown()
 
@@ -92,15 +110,18 @@ def test_data_that_cannot_open_is_reported_for_every_later_command(tmp_path):
     events = Events()
     service = EngineService(refuse, events)
     try:
-        service.start()
-        assert events.until("failed") == (
+        service.dispatch("start", 1, ())
+        (failure,) = events.until("failed")
+        assert (failure.what, failure.kind, failure.message) == (
             "opening your Docent data",
+            "UserInputError",
             f"{tmp_path}/settings.toml: n_ctx must be a number",
         )
-        service.index()
-        while True:  # the start's own jobs fail first, then the reindex
-            what, message = events.until("failed")
-            if what == "indexing your folders" and "n_ctx" in message:
+        service.dispatch("index", 2, ())
+        while True:  # the start's own jobs fail first, then the index command
+            (failure,) = events.until("failed")
+            if failure.request == 2:
+                assert failure.command == "index" and "n_ctx" in failure.message
                 break
     finally:
         service.shutdown()
@@ -163,14 +184,15 @@ def test_an_answer_ends_with_answer_finished_whatever_happens(tmp_path, script):
     events = Events()
     service = EngineService(lambda: ScriptedAssistant(tmp_path, script), events)
     try:
-        service.start()
+        service.dispatch("start", 1, ())
         events.until("model_state")
-        service.ask(7, Conversation(), "When is the boiler inspected?")
+        service.dispatch("ask", 7, (Conversation(), "When is the boiler inspected?"))
         assert events.until("answer_finished") == (7,)
         asked = [args for event, args in events.seen if event.startswith("answer_event")]
         if isinstance(script, Exception):
             assert asked == []
-            assert events.until("failed") == ("answering", "model gone")
+            (failure,) = events.until("failed")
+            assert failure == Failure("ask", 7, "answering", "ModelNotFoundError", "model gone")
         else:
             assert [args[1] for args in asked] == script
             names = events.names()

@@ -8,6 +8,7 @@ from multiprocessing import Pipe
 from typing import Any
 
 from engine.service.host import serve
+from engine.service.protocol import CLOSED, SHUTDOWN, UNEXPECTED, Failure
 
 WAIT_S = 30
 
@@ -26,14 +27,16 @@ def _next(connection: Any) -> tuple[str, tuple[Any, ...]]:
 
 def test_unknown_and_malformed_commands_are_reported_and_the_engine_goes_on(tmp_path):
     connection, thread = _serving(str(tmp_path / "home"))
-    connection.send(("format_the_disk", ()))
-    unknown = ("talking to the engine", "unknown command 'format_the_disk'")
-    assert _next(connection) == ("failed", unknown)
-    connection.send(("add_folder", ("one", "too many")))
-    event, (what, message) = _next(connection)
-    assert event == "failed" and what == "add_folder" and "unexpected error" in message
-    connection.send(("shutdown", ()))
-    assert _next(connection) == ("closed", ())
+    connection.send(("format_the_disk", 1, ()))
+    unknown = "unknown command 'format_the_disk'"
+    failure = Failure("format_the_disk", 1, "talking to the engine", UNEXPECTED, unknown)
+    assert _next(connection) == ("failed", (failure,))
+    connection.send(("add_folder", 2, ("one", "too many")))
+    event, (failure,) = _next(connection)
+    assert event == "failed" and (failure.command, failure.request) == ("add_folder", 2)
+    assert failure.kind == UNEXPECTED and "unexpected error" in failure.message
+    connection.send((SHUTDOWN, 0, ()))
+    assert _next(connection) == (CLOSED, ())
     thread.join(WAIT_S)
     assert not thread.is_alive()
 
