@@ -368,13 +368,12 @@ class MainWindow(QMainWindow):
         self.engine_settings, self.data_dir = settings, data_dir
 
     def show_about(self) -> None:
-        self._about_requested = True
-        self.bridge.describe()  # answered by engine_described
+        self._about_request = self.bridge.describe()  # answered by engine_described
 
-    def _engine_described(self, facts: Any) -> None:
-        if not self._about_requested:
-            return
-        self._about_request: int | None = None  # the describe request About waits for
+    def _engine_described(self, request: int, facts: Any) -> None:
+        if request != self._about_request:
+            return  # someone else asked
+        self._about_request = None
         voice = _voice_text(facts.voice) or "none"
         QMessageBox.about(
             self,

@@ -16,6 +16,7 @@ from desktop.main_window import NO_ANSWER_NOTE, MainWindow
 from desktop.sources_panel import CONTEXT_CHARS, PREVIEW_READ_CHARS, preview_html
 from engine.errors import AdapterError, GenerationError
 from engine.search.retrieval import SearchHit
+from engine.service.engine_service import EngineFacts
 from engine.service.protocol import EVENTS, Failure
 
 _SIGNALS = {name: value for name, value in vars(EngineBridge).items() if isinstance(value, Signal)}
@@ -137,3 +138,16 @@ def test_the_preview_reads_no_more_of_a_file_than_it_shows(tmp_path, monkeypatch
     asked.clear()
     alone = preview_html(_hit(path, far, far + len(passage), passage), "boiler")
     assert asked == [] and "boiler" in alone  # the passage alone, nothing read
+
+
+def test_about_shows_only_for_its_own_describe_request(window, monkeypatch):
+    shown: list[str] = []
+    monkeypatch.setattr(
+        "desktop.main_window.QMessageBox.about", lambda _parent, _title, text: shown.append(text)
+    )
+    facts = EngineFacts(1234, "/data", "/models/m.gguf", True, (), ("warm",), "applied")
+    window.bridge.engine_described.emit(99, facts)  # asked by someone else
+    assert shown == []
+    window.show_about()
+    window.bridge.engine_described.emit(window._about_request, facts)
+    assert len(shown) == 1 and "/models/m.gguf" in shown[0]
