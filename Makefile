@@ -4,21 +4,23 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.docent-installed
+# Every package version, pinned (reproducible installs); `make lock` refreshes it.
+CONSTRAINTS := installers/constraints.txt
 # llama-cpp-python compiles from source; build it portable (no -march=native).
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test bench lint install clean-venv package package-test reader
+.PHONY: run test test-fast bench lint install clean-venv package package-test reader lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip setuptools wheel
 	# CPU build of torch first, pinned, so nothing pulls the CUDA wheels.
-	$(PY) -m pip install torch==2.13.0
-	$(PY) -m pip install -e '.[dev]'
+	$(PY) -m pip install -c $(CONSTRAINTS) torch==2.13.0
+	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -26,6 +28,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Everything but the tests marked slow (the real models, the engine process, the shared
+# data sets): about a minute, for the edit-test loop. make test runs them all.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m bench
@@ -39,16 +46,28 @@ reader: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check engine desktop tests bench installers docs resources
 	$(VENV)/bin/ruff format --check engine desktop tests bench installers docs resources
+	$(PY) -m mypy engine
 
 # The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
 package: $(STAMP)
-	$(PY) -m pip install -e '.[package]'
+	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[package]'
 	bash installers/linux/build.sh
 
 # Unpack the tarball and run it with no Python and no network (builds it if missing).
 package-test: $(STAMP)
 	ls dist/docent-*-linux-*.tar.gz >/dev/null 2>&1 || $(MAKE) package
 	bash installers/linux/smoke_test.sh
+
+# Resolve pyproject.toml afresh (newest versions it allows) in a scratch venv and pin the
+# result in $(CONSTRAINTS); then run make test and make package-test before committing it.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --upgrade pip setuptools wheel
+	.venv-lock/bin/python -m pip install torch==2.13.0
+	.venv-lock/bin/python -m pip install -e '.[dev,package]'
+	{ sed -n '1,2p' $(CONSTRAINTS); .venv-lock/bin/python -m pip freeze --exclude-editable \
+		| sed 's/+cpu$$//' | grep -v '^docent' | sort -f; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS) && rm -rf .venv-lock
 
 clean-venv:
 	rm -rf $(VENV)

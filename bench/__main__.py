@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         choices = ", ".join(BENCHMARKS + ON_REQUEST)
         parser.error(f"unknown benchmark {unknown[0]!r}; choose from {choices}")
     logging.basicConfig(level=logging.WARNING)
-    from engine.embedding import SentenceTransformerEmbedder
+    from engine.models.embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
     embedder.load()

@@ -30,7 +30,7 @@ import numpy as np
 from bench.common import summary_ms
 from engine.adapters import ActiveAdapter
 from engine.adapters.writer import write_lora
-from engine.generation import LlamaGenerator, Segment
+from engine.models.generation import LlamaGenerator, Segment
 
 RANK = 16
 ALPHA = 32.0
@@ -45,7 +45,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "sample-docs"
 
 
 def run(embedder: Any) -> dict[str, Any]:
-    from engine.models import bundled_model
+    from engine.models.choice import bundled_model
 
     with tempfile.TemporaryDirectory(prefix="docent-bench-adapters-") as tmp:
         root = Path(tmp)

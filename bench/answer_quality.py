@@ -45,7 +45,7 @@ VOICE_SUBSET = (60, 30, 30)
 BARE_SUBSET = (100, 50, 50)
 RECORDS = 12
 # a citation marker with the space before it: Docent's attribution can put one inside a
-# decimal or after an initial ("0 [1].3", "Michael E [1]. Mann"; see engine.citations)
+# decimal or after an initial ("0 [1].3", "Michael E [1]. Mann"; see engine.answer.citations)
 _MARKER = re.compile(r"\s*\[[^\]]*\]")  # per-question records kept per set and configuration
 
 
@@ -124,7 +124,7 @@ def run_held_out(
         with Assistant(home=home, embedder=embedder) as assistant:
             assistant.add_folder(folder)
             started = time.perf_counter()
-            assistant.sync()
+            assistant.index()
             result["sets"]["index_s"] = round(time.perf_counter() - started, 1)
             result["sets"]["chunks"] = assistant.status().chunks
             result["excerpts"] = excerpt_retention(assistant, sets.answerable)
@@ -207,7 +207,7 @@ def reader_calibration() -> dict[str, Any] | None:
 def excerpt_retention(assistant: Any, questions: list[squad.Question]) -> dict[str, Any]:
     """Share of answerable questions whose gold answer string is in the passages retrieved
     for the prompt: whole, and cut to excerpts of n sentences (no model involved)."""
-    from engine.excerpts import excerpt
+    from engine.answer.excerpts import excerpt
 
     k = assistant.settings.answer_sources
     hits = assistant.search_many([q.text for q in questions], k=k)
@@ -236,7 +236,7 @@ def _ask_all(
     voice: tuple[Any, ...],
     label: str,
 ) -> list[dict[str, Any]]:
-    from engine.answering import Answer, AnswerText
+    from engine.answer.answering import Answer, AnswerText
 
     records = []
     started = time.perf_counter()

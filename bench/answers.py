@@ -59,7 +59,7 @@ UNANSWERABLE = 100
 RECORDS = 30  # per-question records kept in the result, per question set
 TARGET = 0.95
 # a citation marker with the space before it: Docent's attribution can put one inside a
-# decimal or after an initial ("0 [1].3", "Michael E [1]. Mann"; see engine.citations)
+# decimal or after an initial ("0 [1].3", "Michael E [1]. Mann"; see engine.answer.citations)
 _MARKER = re.compile(r"\s*\[[^\]]*\]")
 
 
@@ -113,10 +113,10 @@ def _overhead(corpus: squad.Corpus, embedder: Any, rng: random.Random) -> dict[s
 def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) -> dict[str, Any]:
     from llama_cpp import Llama
 
-    from engine.conversation import context_queries
+    from engine.answer.conversation import context_queries
 
     generator = assistant.generator
-    answerer = assistant._answering()
+    answerer = assistant.answerer
     builder = answerer.builder
     direct = Llama(
         str(generator.path),
@@ -136,7 +136,7 @@ def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) 
                 break
             # Same retrieval call as ask makes, to build the direct side's prompt up front
             # (deterministic; checked against ask's own sources below).
-            hits = assistant._retrieve(question.text, context_queries(question.text, ()), None)
+            hits = answerer.search(question.text, context_queries(question.text, ()), None)
             if not answerer.gate.passes(question.text, hits):
                 skipped_by_gate += 1
                 continue
@@ -253,7 +253,7 @@ def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) 
 
 
 def _ask(assistant: Any, question: str) -> dict[str, Any]:
-    from engine.answering import Answer, AnswerText
+    from engine.answer.answering import Answer, AnswerText
 
     first = last = None
     count = 0

@@ -34,8 +34,8 @@ SEED = 7
 
 
 def run(embedder: Any) -> dict[str, Any]:
+    from engine.answer.conversation import Turn, context_queries
     from engine.assistant import Assistant
-    from engine.conversation import Turn, context_queries
 
     corpus = squad.load(articles=ARTICLES)
     by_article: dict[str, list[squad.Question]] = {}
@@ -63,8 +63,8 @@ def run(embedder: Any) -> dict[str, Any]:
         squad.write(corpus, folder)
         with Assistant(Path(tmp) / "home", embedder=embedder) as assistant:
             assistant.add_folder(folder)
-            assistant.sync()
-            _, retriever = assistant._parts()
+            assistant.index()
+            retriever = assistant.retriever
             settings = assistant.settings
             k, gate = settings.answer_sources, assistant.relevance_gate
             root = str(folder.resolve()) + "/"

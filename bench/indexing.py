@@ -55,12 +55,12 @@ def run(embedder: Any) -> dict[str, Any]:
 def _index(folder: Path, home: Path, embedder: Any) -> tuple[float, list[str], int]:
     """Seconds for a full first sync, the texts it embedded, and the files it added."""
     from engine.assistant import Assistant
-    from engine.chunking import embedding_text
+    from engine.index.chunking import embedding_text
 
     with Assistant(home=home, embedder=embedder) as assistant:
         assistant.add_folder(folder)
         started = time.perf_counter()
-        report = assistant.sync()
+        report = assistant.index()
         seconds = time.perf_counter() - started
         rows = [r for batch in assistant.store.iter_chunk_texts() for r in batch]
     return seconds, [embedding_text(h, t) for _, h, t in rows], report.added

@@ -30,7 +30,7 @@ def run(embedder: Any) -> dict[str, Any]:
         squad.write(corpus, folder)
         with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
             assistant.add_folder(folder)
-            assistant.sync()
+            assistant.index()
             assistant.start_watching()
             time.sleep(1.0)  # let the observers settle
             for trial in range(TRIALS):

@@ -1,6 +1,6 @@
 """Calibration of the relevance gate on SQuAD v1.1 dev.
 
-The gate (engine.answering.RelevanceGate) lets a question through when some retrieved
+The gate (engine.answer.answering.RelevanceGate) lets a question through when some retrieved
 passage has cosine similarity >= `similarity`, or holds at least `coverage` of the
 question's content words with similarity >= `floor`; otherwise Docent abstains without
 calling the model. This benchmark chooses the three values from labelled data, and also
@@ -120,7 +120,7 @@ def _best_gate(features: dict[str, Rows]) -> Gate:
 def _half(
     corpus: squad.Corpus, articles: Sequence[str], rng: random.Random, embedder: Any
 ) -> dict[str, Any]:
-    from engine.keywords import term_coverage
+    from engine.search.keywords import term_coverage
 
     chosen = squad.split(corpus, articles, rng, INDEXED_ARTICLES, REMOVED_PER_ARTICLE)
     indexed_articles, off_articles = chosen.indexed_articles, chosen.off_articles

@@ -25,7 +25,7 @@ DEPTH = 50
 
 def run(embedder: Any) -> dict[str, Any]:
     from engine.assistant import Assistant
-    from engine.keywords import keyword_query
+    from engine.search.keywords import keyword_query
 
     corpus = squad.load()
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))
@@ -40,7 +40,7 @@ def run(embedder: Any) -> dict[str, Any]:
         with Assistant(home=Path(tmp) / "home", embedder=embedder) as assistant:
             assistant.add_folder(folder)
             started = time.perf_counter()
-            assistant.sync()
+            assistant.index()
             results["index_s"] = round(time.perf_counter() - started, 1)
             results["chunks"] = assistant.status().chunks
             golds = [str(folder / q.gold) for q in corpus.questions]
@@ -53,7 +53,7 @@ def run(embedder: Any) -> dict[str, Any]:
                 results[mode] = {**quality.to_dict(), "seconds": round(seconds, 1)}
 
             # Calibration from the raw rankings of both sides.
-            indexer, _ = assistant._parts()
+            indexer = assistant.indexer
             vectors = embedder.embed(texts)
             dense = [[c for c, _ in indexer.vectors.search(v, DEPTH)] for v in vectors]
             keyword = []

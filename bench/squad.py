@@ -154,5 +154,5 @@ def indexed(
         write(Corpus(files, ()), folder)
         with Assistant(home=Path(tmp) / "home", settings=settings, embedder=embedder) as assistant:
             assistant.add_folder(folder)
-            assistant.sync()
+            assistant.index()
             yield assistant, folder

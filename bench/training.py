@@ -43,8 +43,8 @@ CHILD = """
 import json, sys
 from pathlib import Path
 from engine.adapters import AdapterLibrary
-from engine.generation import LlamaGenerator
-from engine.models import bundled_model
+from engine.models.generation import LlamaGenerator
+from engine.models.choice import bundled_model
 from engine.training import TrainingConfig, train_style_adapter
 root = Path(sys.argv[1])
 generator = LlamaGenerator(bundled_model(root / "models"))

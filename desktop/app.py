@@ -75,17 +75,16 @@ def _quit_when_ready(app: Any, bridge: Any, limit_s: int = 900) -> None:
     code says whether they went well, and a line on stdout says what happened."""
     from PySide6.QtCore import QTimer
 
-    state: dict[str, Any] = {"indexed": None, "model": None, "errors": []}
+    state: dict[str, Any] = {"indexed": None, "model": None}
 
     def finish() -> None:
         report, model = state["indexed"], state["model"]
         if report is None or model is None:
             return
-        ok = model[0] == "ready" and not state["errors"]
+        ok = model[0] == "ready"
         print(
             f"check: {'ok' if ok else 'FAILED'}; indexed {report.added} new file(s), "
-            f"{len(report.failures)} failure(s); model {model[0]}: {model[1]}"
-            + "".join(f"; {what}: {message}" for what, message in state["errors"]),
+            f"{len(report.failures)} failure(s); model {model[0]}: {model[1]}",
             flush=True,
         )
         app.exit(0 if ok else 1)
@@ -100,6 +99,12 @@ def _quit_when_ready(app: Any, bridge: Any, limit_s: int = 900) -> None:
             state["model"] = (status, detail)
             finish()
 
+    def failed(failure: Any) -> None:
+        # any failure the engine reports ends the check at once: waiting for the other
+        # result could wait forever (an index that cannot start never finishes)
+        print(f"check: FAILED; {failure.what}: {failure.message}", flush=True)
+        app.exit(1)
+
     def timed_out() -> None:
         print(f"check: FAILED; not ready after {limit_s} s", flush=True)
         app.exit(1)
@@ -107,7 +112,7 @@ def _quit_when_ready(app: Any, bridge: Any, limit_s: int = 900) -> None:
     QTimer.singleShot(0, lambda: print("check: window shown", flush=True))
     bridge.index_finished.connect(indexed)
     bridge.model_state.connect(model)
-    bridge.failed.connect(lambda what, message: state["errors"].append((what, message)))
+    bridge.failed.connect(failed)
     QTimer.singleShot(limit_s * 1000, timed_out)
 
 

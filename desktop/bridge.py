@@ -1,12 +1,13 @@
 """The one place the desktop app talks to the engine: a child process, results by signal.
 
-The engine (`engine.service.EngineService`) runs in its own process, started by
+The engine (`engine.service.engine_service.EngineService`) runs in its own process, started by
 `start()`. Commands go down a pipe; a reader thread here turns each event coming back
 into the signal of the same name, which Qt delivers to the widgets on the GUI thread.
 So the GUI process never imports torch, transformers, sentence-transformers or
 llama.cpp (importing them holds the interpreter lock for hundreds of milliseconds), and
 a native crash in the engine is reported instead of taking the window down.
-Engine errors arrive as `failed(what, message)`.
+Engine errors arrive as `failed(Failure)`, naming the command and request they answer;
+every command method returns its request id (engine.service.protocol).
 
 The engine process is started with multiprocessing's spawn, so a script that starts the
 app must guard its own code with `if __name__ == "__main__":` (the real entries do, and
@@ -32,58 +33,40 @@ from PySide6.QtCore import QObject, Signal
 
 # The classes the engine's events carry: imported here, before the window shows, so
 # unpickling an event on the reader thread never imports a module mid-session.
-import engine.answering  # SourcesFound, AnswerText, Answer
+import engine.answer.answering  # SourcesFound, AnswerText, Answer
 import engine.assistant  # Status, FolderInfo
-import engine.indexer  # SyncReport
+import engine.index.indexer  # IndexReport
 import engine.training  # noqa: F401  TrainingProgress, TrainingResult
 from engine.adapters import AdapterChoice
-from engine.conversation import Conversation
-from engine.service import EngineFacts  # noqa: F401  (carried by engine_described)
-from engine.service_host import serve
+from engine.answer.conversation import Conversation
+from engine.errors import EngineGoneError
+from engine.service.engine_service import EngineFacts  # noqa: F401  (carried by engine_described)
+from engine.service.host import serve
+from engine.service.protocol import CLOSED, EVENTS, NO_REQUEST, SHUTDOWN, Failure
 
 log = logging.getLogger(__name__)
-
-EVENTS = frozenset(
-    {
-        "failed",
-        "status_changed",
-        "index_progress",
-        "index_finished",
-        "model_state",
-        "answer_event",
-        "answer_finished",
-        "voice_applied",
-        "adapters_listed",
-        "training_progress",
-        "training_finished",
-        "conversations_listed",
-        "conversation_opened",
-        "conversation_saved",
-        "settings_loaded",
-        "engine_described",
-    }
-)
 
 
 class EngineBridge(QObject):
     """Engine commands for the widgets; every result comes back as a signal."""
 
-    failed = Signal(str, str)  # what was being done, the engine's message
+    # one signal per event of engine.service.protocol.EVENTS (a test checks they match)
+    failed = Signal(object)  # Failure: command, request, what, kind, message
     status_changed = Signal(object)  # engine.assistant.Status
     index_progress = Signal(object)  # engine.jobs.IndexProgress
-    index_finished = Signal(object)  # engine.indexer.SyncReport
+    index_finished = Signal(object)  # engine.index.indexer.IndexReport
     model_state = Signal(str, str)  # "loading" | "ready" | "failed", detail
     answer_event = Signal(int, object)  # request id, SourcesFound | AnswerText | Answer
     answer_finished = Signal(int)  # request id (after its last event, or after an error)
     voice_applied = Signal(object)  # tuple[AdapterChoice, ...]
     adapters_listed = Signal(object)  # list[LibraryEntry]
     training_progress = Signal(object)  # engine.training.TrainingProgress
-    training_finished = Signal(object)  # TrainingResult | None (cancelled)
+    training_finished = Signal(int, object)  # request id, TrainingResult | None (cancelled)
     conversations_listed = Signal(object)  # list[SavedConversation], newest first
     conversation_opened = Signal(object)  # Conversation
     conversation_saved = Signal(int, object)  # request id, the Conversation with its new turn
     settings_loaded = Signal(object, str)  # Settings, data dir
-    engine_described = Signal(object)  # engine.service.EngineFacts
+    engine_described = Signal(int, object)  # request id, EngineFacts
 
     def __init__(self, home: str | Path | None = None) -> None:
         super().__init__()
@@ -95,7 +78,7 @@ class EngineBridge(QObject):
         self._reader: threading.Thread | None = None
         self._closing = False
         self._answering: int | None = None  # the request in flight, finished on a crash
-        self._training = False
+        self._training: int | None = None  # the training request in flight
         self._at_exit: Callable[[], None] = lambda: None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -121,7 +104,7 @@ class EngineBridge(QObject):
             target=self._read, args=(ours, process), name="docent-engine-events", daemon=True
         )
         self._reader.start()
-        self._send("start", str(add_sample_folder) if add_sample_folder else None)
+        return self._send("start", str(add_sample_folder) if add_sample_folder else None)
 
     @property
     def engine_pid(self) -> int | None:
@@ -133,24 +116,31 @@ class EngineBridge(QObject):
         if process is None or connection is None:
             return
         self._closing = True
-        self._send("shutdown")
+        self._send(SHUTDOWN)
         if self._reader is not None:
             self._reader.join(timeout)
         atexit.unregister(self._at_exit)
         _stop_engine(connection, process)
         self._process = self._connection = self._reader = None
 
-    def _send(self, command: str, *args: Any) -> None:
+    def _send(self, command: str, *args: Any) -> int:
+        """Send `command` with a new request id; returns the id its replies will carry."""
+        request = next(self._requests)
         connection = self._connection
         if connection is None:
-            self.failed.emit("talking to the engine", "the engine is not running")
-            return
+            self._gone(command, request)
+            return request
         with self._send_lock:
             try:
-                connection.send((command, args))
+                connection.send((command, request, args))
             except (BrokenPipeError, OSError):
                 if not self._closing:
-                    self.failed.emit("talking to the engine", "the engine is not running")
+                    self._gone(command, request)
+        return request
+
+    def _gone(self, command: str, request: int) -> None:
+        error = EngineGoneError("the engine is not running")
+        self.failed.emit(Failure.of(command, request, "talking to the engine", error))
 
     def _read(self, connection: Connection, process: BaseProcess) -> None:
         """Reader thread: each event from the engine becomes its signal."""
@@ -159,15 +149,15 @@ class EngineBridge(QObject):
                 event, args = connection.recv()
             except (EOFError, OSError):
                 break
-            if event == "closed":
+            if event == CLOSED:
                 return
             if event not in EVENTS:
                 log.warning("unknown event %r from the engine", event)
                 continue
             if event == "answer_finished" and args[0] == self._answering:
                 self._answering = None
-            elif event == "training_finished":
-                self._training = False
+            elif event == "training_finished" and args[0] == self._training:
+                self._training = None
             getattr(self, event).emit(*args)
         if not self._closing:
             self._engine_died(process)
@@ -182,82 +172,82 @@ class EngineBridge(QObject):
         if self._answering is not None:
             self.answer_finished.emit(self._answering)
             self._answering = None
-        if self._training:
-            self.training_finished.emit(None)
-            self._training = False
+        if self._training is not None:
+            self.training_finished.emit(self._training, None)
+            self._training = None
         self.model_state.emit("failed", detail)
-        self.failed.emit("running the engine", detail)
+        gone = EngineGoneError(detail)
+        self.failed.emit(Failure.of("engine", NO_REQUEST, "running the engine", gone))
 
     # -- folders and indexing ------------------------------------------------------------
 
-    def add_folder(self, path: str) -> None:
-        self._send("add_folder", path)
+    def add_folder(self, path: str) -> int:
+        return self._send("add_folder", path)
 
-    def remove_folder(self, path: str) -> None:
-        self._send("remove_folder", path)
+    def remove_folder(self, path: str) -> int:
+        return self._send("remove_folder", path)
 
-    def reindex(self) -> None:
-        self._send("reindex")
+    def index(self) -> int:
+        return self._send("index")
 
-    def cancel_indexing(self) -> None:
-        self._send("cancel_indexing")
+    def cancel_indexing(self) -> int:
+        return self._send("cancel_indexing")
 
-    def save_settings(self, changes: dict[str, Any]) -> None:
+    def save_settings(self, changes: dict[str, Any]) -> int:
         """Write changed settings to settings.toml (used from the next start)."""
-        self._send("save_settings", changes)
+        return self._send("save_settings", changes)
 
-    def describe(self) -> None:
+    def describe(self) -> int:
         """Ask for `engine_described` (model, voice, library), after the queued work."""
-        self._send("describe")
+        return self._send("describe")
 
     # -- answers -------------------------------------------------------------------------
 
     def ask(self, conversation: Conversation, question: str) -> int:
         """Answer in `conversation` (its turns, scope, voice); returns the request id."""
-        request = next(self._requests)
+        request = self._send("ask", conversation, question)
         self._answering = request
-        self._send("ask", request, conversation, question)
         return request
 
-    def cancel_answer(self) -> None:
-        self._send("cancel_answer")
+    def cancel_answer(self) -> int:
+        return self._send("cancel_answer")
 
     # -- conversations -------------------------------------------------------------------
 
-    def open_conversation(self, conversation_id: str) -> None:
-        self._send("open_conversation", conversation_id)
+    def open_conversation(self, conversation_id: str) -> int:
+        return self._send("open_conversation", conversation_id)
 
-    def delete_conversation(self, conversation_id: str) -> None:
-        self._send("delete_conversation", conversation_id)
+    def delete_conversation(self, conversation_id: str) -> int:
+        return self._send("delete_conversation", conversation_id)
 
     # -- model, voices and adapters ------------------------------------------------------
 
-    def choose_model(self, path: str) -> None:
+    def choose_model(self, path: str) -> int:
         """Answer with another GGUF file: checked, loaded, then `model_state` "ready"."""
-        self._send("choose_model", path)
+        return self._send("choose_model", path)
 
-    def apply_voice(self, voice: Sequence[AdapterChoice]) -> None:
+    def apply_voice(self, voice: Sequence[AdapterChoice]) -> int:
         """Switch adapters now (hot swap); `voice_applied` confirms, `failed` refuses."""
-        self._send("apply_voice", tuple(voice))
+        return self._send("apply_voice", tuple(voice))
 
-    def list_adapters(self) -> None:
-        self._send("list_adapters")
+    def list_adapters(self) -> int:
+        return self._send("list_adapters")
 
-    def add_adapter(self, path: str) -> None:
-        self._send("add_adapter", path)
+    def add_adapter(self, path: str) -> int:
+        return self._send("add_adapter", path)
 
-    def train_adapter(self, samples: str, name: str, config: Any = None) -> None:
-        self._training = True
-        self._send("train_adapter", samples, name, config)
+    def train_adapter(self, samples: str, name: str, config: Any = None) -> int:
+        self._training = self._send("train_adapter", samples, name, config)
+        return self._training
 
-    def cancel_training(self) -> None:
-        self._send("cancel_training")
+    def cancel_training(self) -> int:
+        return self._send("cancel_training")
 
 
 def _stop_engine(connection: Connection, process: BaseProcess) -> None:
     """Ask the engine to close (if shutdown() has not) and end its process."""
     with contextlib.suppress(OSError, ValueError):
-        connection.send(("shutdown", ()))
+        connection.send((SHUTDOWN, NO_REQUEST, ()))
     connection.close()
     process.join(30)
     if process.is_alive():

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.bridge import EngineBridge
+from engine.service.protocol import Failure
 
 
 class SettingsDialog(QDialog):
@@ -126,6 +127,7 @@ class TrainingDialog(QDialog):
         layout.addWidget(self.state)
         layout.addLayout(buttons)
         self.running = False
+        self.request: int | None = None  # the training request this dialog started
         bridge.training_progress.connect(self._progress)
         bridge.training_finished.connect(self._finished)
         bridge.failed.connect(self._failed)
@@ -141,7 +143,9 @@ class TrainingDialog(QDialog):
         self.running = True
         self.start_button.setEnabled(False)
         self.state.setText("Starting…")
-        self.bridge.train_adapter(self.samples.text().strip(), self.name.text().strip())
+        self.request = self.bridge.train_adapter(
+            self.samples.text().strip(), self.name.text().strip()
+        )
 
     def cancel(self) -> None:
         if self.running:
@@ -163,7 +167,9 @@ class TrainingDialog(QDialog):
         else:
             self.state.setText(progress.phase.capitalize() + "…")
 
-    def _finished(self, result: Any) -> None:
+    def _finished(self, request: int, result: Any) -> None:
+        if request != self.request:
+            return
         self.running = False
         self.start_button.setEnabled(True)
         if result is None:
@@ -176,11 +182,11 @@ class TrainingDialog(QDialog):
         )
         self.cancel_button.setText("Close")
 
-    def _failed(self, what: str, message: str) -> None:
-        if self.running and what.startswith("training"):
+    def _failed(self, failure: Failure) -> None:
+        if self.running and failure.request == self.request:
             self.running = False
             self.start_button.setEnabled(True)
-            self.state.setText(message)
+            self.state.setText(failure.message)
 
 
 def _with_browse(field: QLineEdit, choose: Any) -> QHBoxLayout:

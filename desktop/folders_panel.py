@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 class FoldersPanel(QWidget):
     add_requested = Signal(str)
     remove_requested = Signal(str)
-    reindex_requested = Signal()
+    index_requested = Signal()
     cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -52,7 +52,7 @@ class FoldersPanel(QWidget):
         remove.setToolTip("Stop watching the selected folder and forget its index")
         remove.clicked.connect(self._remove_selected)
         reindex = QPushButton("Re-index")
-        reindex.clicked.connect(self.reindex_requested)
+        reindex.clicked.connect(self.index_requested)
         buttons = QHBoxLayout()
         for button in (add, remove, reindex):
             buttons.addWidget(button)

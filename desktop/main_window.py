@@ -34,8 +34,9 @@ from desktop.dialogs import SettingsDialog, TrainingDialog
 from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
-from engine.answering import Answer, AnswerText, SourcesFound
-from engine.conversation import Conversation
+from engine.answer.answering import Answer, AnswerText, SourcesFound
+from engine.answer.conversation import Conversation
+from engine.service.protocol import Failure
 
 VOICE_DEBOUNCE_MS = 200
 
@@ -63,6 +64,9 @@ class ErrorBar(QFrame):
         self.show()
 
 
+NO_ANSWER_NOTE = "No answer: the engine stopped on an error (the message above says what)."
+
+
 class MainWindow(QMainWindow):
     def __init__(self, bridge: EngineBridge, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -72,7 +76,6 @@ class MainWindow(QMainWindow):
         self.conversation = Conversation()
         self.request: int | None = None
         self.last_question = ""
-        self.answer_voice: tuple[AdapterChoice, ...] = ()
         self.applied_voice: tuple[AdapterChoice, ...] = ()
         self._listed = False  # the first listing of saved conversations reopens the last
 
@@ -104,7 +107,8 @@ class MainWindow(QMainWindow):
         self._voice_timer.setSingleShot(True)
         self._voice_timer.setInterval(VOICE_DEBOUNCE_MS)
         self._voice_timer.timeout.connect(self._apply_voice)
-        self._about_requested = False
+        self._about_request: int | None = None  # the describe request About waits for
+        self._training_dialog: TrainingDialog | None = None
         self._connect()
         self._restore()
 
@@ -193,7 +197,7 @@ class MainWindow(QMainWindow):
         b.engine_described.connect(self._engine_described)
         self.folders.add_requested.connect(b.add_folder)
         self.folders.remove_requested.connect(b.remove_folder)
-        self.folders.reindex_requested.connect(b.reindex)
+        self.folders.index_requested.connect(b.index)
         self.folders.cancel_requested.connect(b.cancel_indexing)
         self.chat.send.connect(self.ask)
         self.chat.stop.connect(self.stop_answer)
@@ -211,7 +215,6 @@ class MainWindow(QMainWindow):
         self.last_question = question
         self.conversation.scope = self.scope.currentData()
         self.conversation.voice = self.applied_voice
-        self.answer_voice = self.applied_voice
         self.chat.begin(question, _voice_text(self.applied_voice))
         self.request = self.bridge.ask(self.conversation, question)
 
@@ -263,6 +266,9 @@ class MainWindow(QMainWindow):
     def _answer_finished(self, request: int) -> None:
         if request == self.request:
             self.request = None
+            if self.chat.turns and self.chat.turns[-1].pending:  # it ended without an answer
+                turn = self.chat.turns[-1]
+                self.chat.finish(turn.answer, NO_ANSWER_NOTE, set())
             self.chat.set_busy(False)
             self.settings.setValue("last_conversation", self.conversation.id)
 
@@ -362,13 +368,12 @@ class MainWindow(QMainWindow):
         self.engine_settings, self.data_dir = settings, data_dir
 
     def show_about(self) -> None:
-        self._about_requested = True
-        self.bridge.describe()  # answered by engine_described
+        self._about_request = self.bridge.describe()  # answered by engine_described
 
-    def _engine_described(self, facts: Any) -> None:
-        if not self._about_requested:
-            return
-        self._about_requested = False
+    def _engine_described(self, request: int, facts: Any) -> None:
+        if request != self._about_request:
+            return  # someone else asked
+        self._about_request = None
         voice = _voice_text(facts.voice) or "none"
         QMessageBox.about(
             self,
@@ -405,13 +410,19 @@ class MainWindow(QMainWindow):
             self.bridge.add_adapter(path)
 
     def train_voice(self) -> None:
-        TrainingDialog(self.bridge, self).show()
+        """One training dialog per window, shown again while it lives: a dialog stays
+        connected to the engine's training events, and a run may outlast its closing."""
+        if self._training_dialog is None:
+            self._training_dialog = TrainingDialog(self.bridge, self)
+        self._training_dialog.show()
+        self._training_dialog.raise_()
+        self._training_dialog.activateWindow()
 
     # -- state ---------------------------------------------------------------------------
 
-    def show_error(self, what: str, message: str) -> None:
-        self.errors.show_error(what, message)
-        if what == "switching the voice":  # the engine kept the previous voice
+    def show_error(self, failure: Failure) -> None:
+        self.errors.show_error(failure.what, failure.message)
+        if failure.command == "apply_voice":  # the engine kept the previous voice
             self.voice.blockSignals(True)
             name = self.applied_voice[0].name if self.applied_voice else None
             self.voice.setCurrentIndex(max(0, self.voice.findData(name)))

@@ -21,9 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.keywords import query_terms, stem
+from engine.search.keywords import query_terms, stem
 
 CONTEXT_CHARS = 600  # preview: this much of the file on each side of the passage
+# The preview reads the file (on the GUI thread, at each selection) only this far: a
+# passage further into a large file is shown without its context.
+PREVIEW_READ_CHARS = 1_000_000
 
 
 class SourcesPanel(QWidget):
@@ -100,13 +103,16 @@ class SourcesPanel(QWidget):
 def preview_html(hit: Any, question: str) -> str:
     """The passage in bold with the question's terms highlighted, inside its context."""
     before = after = ""
-    try:
-        text = Path(hit.path).read_text(encoding="utf-8", errors="replace")
-        if text[hit.char_start : hit.char_end].strip() == hit.text.strip():
-            before = text[max(0, hit.char_start - CONTEXT_CHARS) : hit.char_start]
-            after = text[hit.char_end : hit.char_end + CONTEXT_CHARS]
-    except (OSError, ValueError):
-        pass  # a PDF or a file gone since: the passage alone
+    if hit.char_end + CONTEXT_CHARS <= PREVIEW_READ_CHARS:
+        try:
+            # only the start of the file up to the passage and its context is read
+            with open(hit.path, encoding="utf-8", errors="replace") as file:
+                text = file.read(hit.char_end + CONTEXT_CHARS)
+            if text[hit.char_start : hit.char_end].strip() == hit.text.strip():
+                before = text[max(0, hit.char_start - CONTEXT_CHARS) : hit.char_start]
+                after = text[hit.char_end : hit.char_end + CONTEXT_CHARS]
+        except (OSError, ValueError):
+            pass  # a PDF or a file gone since: the passage alone
     terms = {stem(term) for term in query_terms(question)}
     body = highlight(hit.text, terms)
     return (

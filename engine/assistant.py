@@ -18,22 +18,22 @@ from typing import TYPE_CHECKING
 from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
 from engine.adapters.bundled import install_bundled
 from engine.adapters.reader import ReaderState, decline_policy, reader_layer, reader_state
-from engine.answering import Answer, Answerer, AskEvent, RelevanceGate
-from engine.conversation import Conversation, ConversationStore, Turn, context_queries
-from engine.embedding import Embedder, SentenceTransformerEmbedder
+from engine.answer.answering import Answer, Answerer, AnswerSearch, AskEvent, RelevanceGate
+from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
+from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import AdapterError, DocentError, UserInputError
-from engine.generation import LlamaGenerator
-from engine.indexer import Indexer, SyncReport
-from engine.jobs import CancelToken, ProgressCallback
-from engine.models import resolve_model
-from engine.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
-from engine.reembedding import reembed_store
+from engine.index.indexer import Indexer, IndexReport
+from engine.index.reembedding import check_embedder, reembed_store
+from engine.index.vector_index import IndexParams, open_index
+from engine.index.watcher import FolderWatcher
+from engine.jobs import CancelToken, IndexProgressCallback
+from engine.models.choice import resolve_model
+from engine.models.embedding import Embedder, SentenceTransformerEmbedder
+from engine.models.generation import LlamaGenerator
 from engine.resources import bundled_adapters
-from engine.retrieval import Mode, Retriever, SearchHit
+from engine.search.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths, save_settings
 from engine.store import Store
-from engine.vector_index import IndexParams, open_index
-from engine.watcher import FolderWatcher
 
 if TYPE_CHECKING:
     from engine.training import TrainingConfig, TrainingProgress, TrainingResult
@@ -122,6 +122,9 @@ class Assistant:
     def _parts(self) -> tuple[Indexer, Retriever]:
         with self._lock:
             if self._indexer is None or self._retriever is None:
+                # before the vector index is opened: a store built by another embedder
+                # (another dimension, even) is refused with the way out, not rebuilt
+                check_embedder(self.store, self.embedder)
                 params = IndexParams(
                     embedder=self.embedder.model_id,
                     dimension=self.embedder.dimension,
@@ -202,14 +205,26 @@ class Assistant:
             return FULL_SHAPE
         return replace(READER_SHAPE, sentences_per_source=max(0, self.settings.reader_sentences))
 
-    def _answering(self) -> Answerer:
+    @property
+    def indexer(self) -> Indexer:
+        return self._parts()[0]
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._parts()[1]
+
+    @property
+    def answerer(self) -> Answerer:
+        """The answering pipeline for the model and index in use: built once, with the
+        retriever it searches (use_model and reembed build it again)."""
         answerer = self._answerer
-        if answerer is not None:  # made once per model (use_model resets it)
+        if answerer is not None:
             return answerer
-        # these read the generator, which takes the lock: before taking it
+        # these read the generator and the index, which take the lock: before taking it
         generator = self.generator
         shape = self.prompt_shape
         decline = decline_policy(self.reader)
+        retriever = self.retriever
         with self._lock:
             if self._answerer is None:
                 builder = PromptBuilder(
@@ -218,19 +233,16 @@ class Assistant:
                     self.settings.history_turns,
                     shape,
                 )
-                self._answerer = Answerer(
-                    self._retrieve,
-                    generator,
-                    builder,
-                    self.relevance_gate,
-                    decline,
+                search = AnswerSearch(
+                    retriever, self.settings.answer_sources, self.settings.follow_up_weight
                 )
+                self._answerer = Answerer(search, generator, builder, self.relevance_gate, decline)
             return self._answerer
 
     # -- folders -------------------------------------------------------------------------
 
     def add_folder(self, path: str | Path) -> FolderInfo:
-        """Add a folder to watch; its files are indexed by the next `sync()`."""
+        """Add a folder to watch; its files are indexed by the next `index()`."""
         folder = Path(path).expanduser()
         if not folder.is_dir():
             raise UserInputError(f"{folder} is not a folder")
@@ -269,15 +281,15 @@ class Assistant:
 
     # -- indexing ------------------------------------------------------------------------
 
-    def sync(
-        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
-    ) -> SyncReport:
+    def index(
+        self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
+    ) -> IndexReport:
         """One reconcile pass over every watched folder."""
         indexer, _ = self._parts()
-        return indexer.sync_all(progress, cancel)
+        return indexer.index_all(progress, cancel)
 
     def reembed(
-        self, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+        self, progress: IndexProgressCallback | None = None, cancel: CancelToken | None = None
     ) -> int:
         """Re-embed every passage with the configured embedder (after changing it).
 
@@ -286,14 +298,14 @@ class Assistant:
         with self._lock:
             if self._indexer is not None:
                 self._indexer.close()
-            self._indexer = self._retriever = None
+            self._indexer = self._retriever = self._answerer = None
         count = reembed_store(self.store, self.embedder, progress, cancel)
         self._parts()  # the manifest names the old embedder: the index is rebuilt
         return count
 
     def start_watching(
         self,
-        on_sync: Callable[[SyncReport], None] | None = None,
+        on_indexed: Callable[[IndexReport], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """Keep the index live: watch every folder, then reconcile what changed meanwhile."""
@@ -302,9 +314,9 @@ class Assistant:
             return
 
         def on_batch(paths: set[Path]) -> None:
-            report = indexer.sync_paths(sorted(paths))
-            if on_sync is not None:
-                on_sync(report)
+            report = indexer.index_paths(sorted(paths))
+            if on_indexed is not None:
+                on_indexed(report)
 
         watcher = FolderWatcher(
             on_batch,
@@ -368,7 +380,7 @@ class Assistant:
         scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
         chosen = self.use_voice(voice)
         reader = self.reader.applied
-        answerer = self._answering()
+        answerer = self.answerer
         context = context_queries(question, history)
         for event in answerer.ask(question, history, context, scope_text, cancel):
             if isinstance(event, Answer):
@@ -471,22 +483,12 @@ class Assistant:
         generator.set_adapters([*reader_layer(self.reader), *active])
         return chosen
 
-    def _retrieve(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
-        _, retriever = self._parts()
-        return retriever.search_in_context(
-            question,
-            context,
-            k=self.settings.answer_sources,
-            scope=scope,
-            context_weight=self.settings.follow_up_weight,
-        )
-
     def preload(self, cancel: CancelToken | None = None) -> None:
         """Load the embedder, the index and the model now (the app calls this at start)."""
         self._parts()
         if not self.generator.adapters:
             self.use_voice(())  # the reader, so the fixed prefix is evaluated under it
-        self._answering().prepare(cancel)
+        self.answerer.prepare(cancel)
 
     def status(self) -> Status:
         stats = self.store.stats()

@@ -57,3 +57,7 @@ class AdapterError(DocentError):
 class TrainingError(DocentError):
     """Training a style adapter cannot start or go on (bad samples, no memory, a model
     transformers cannot read). Nothing is left behind in the adapter library."""
+
+
+class EngineGoneError(DocentError):
+    """The engine process is not running (it stopped, or never started)."""

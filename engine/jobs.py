@@ -29,4 +29,4 @@ class IndexProgress:
     current: str | None
 
 
-ProgressCallback = Callable[[IndexProgress], None]
+IndexProgressCallback = Callable[[IndexProgress], None]

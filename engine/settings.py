@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.answer.answering import RelevanceGate
 from engine.errors import UserInputError
+from engine.search.retrieval import DENSE_WEIGHT, RRF_K
 
 APP_NAME = "Docent"
 HOME_ENV = "DOCENT_HOME"
@@ -47,10 +49,6 @@ class Paths:
     def adapters_dir(self) -> Path:
         return self.data_dir / "adapters"
 
-    @property
-    def log_file(self) -> Path:
-        return self.data_dir / "docent.log"
-
     def ensure(self) -> Paths:
         for directory in (self.config_dir, self.data_dir, self.index_dir):
             directory.mkdir(parents=True, exist_ok=True)
@@ -69,6 +67,9 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:
         config_dir=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
     )
+
+
+_GATE = RelevanceGate()  # the gate's calibrated values are defined once, with the gate
 
 
 def _describe(text: str) -> dict[str, str]:
@@ -117,11 +118,11 @@ class Settings:
     )
     search_k: int = field(default=8, metadata=_describe("Passages returned per search."))
     rrf_k: int = field(
-        default=1,
+        default=RRF_K,
         metadata=_describe("Reciprocal rank fusion constant (calibrated, docs/benchmarks.md)."),
     )
     rrf_dense_weight: float = field(
-        default=0.7,
+        default=DENSE_WEIGHT,
         metadata=_describe("Weight of the dense ranking against BM25's 1.0 in the fusion."),
     )
     model: str = field(
@@ -144,15 +145,15 @@ class Settings:
         default=6, metadata=_describe("Passages retrieved for an answer, best first.")
     )
     relevance_similarity: float = field(
-        default=0.49,
+        default=_GATE.similarity,
         metadata=_describe("Relevance gate: a passage this similar to the question passes."),
     )
     relevance_coverage: float = field(
-        default=0.6,
+        default=_GATE.coverage,
         metadata=_describe("Relevance gate: so does one with this share of the question's words,"),
     )
     relevance_floor: float = field(
-        default=0.16,
+        default=_GATE.floor,
         metadata=_describe("...if at least this similar. None passes: 'not in your documents'."),
     )
     history_turns: int = field(

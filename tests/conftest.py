@@ -13,13 +13,24 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
+# A test that asks for one of these runs the real bundled models (or the SQuAD data):
+# it is marked slow. `make test` runs everything; `make test-fast` leaves the slow out.
+REAL_MODEL_FIXTURES = frozenset({"embedder", "tokens", "model_path", "generator", "squad_zip"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
 def embedder():
     """The bundled all-MiniLM-L6-v2, for real (loaded once per test session)."""
-    from engine.embedding import SentenceTransformerEmbedder
+    from engine.models.embedding import SentenceTransformerEmbedder
 
     model = SentenceTransformerEmbedder()
     model.load()
@@ -55,7 +66,7 @@ def squad_zip() -> Path:
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled Gemma 3 270M GGUF, assembled from its packages once per session."""
-    from engine.models import bundled_model
+    from engine.models.choice import bundled_model
 
     return bundled_model(tmp_path_factory.mktemp("models"))
 
@@ -63,7 +74,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def generator(model_path: Path):
     """The bundled model in llama.cpp, for real (loaded once per test session)."""
-    from engine.generation import LlamaGenerator
+    from engine.models.generation import LlamaGenerator
 
     model = LlamaGenerator(model_path, n_ctx=4096)
     model.load()
@@ -85,5 +96,5 @@ def sample_folder_assistant(root: Path, embedder, generator, settings=None) -> I
         root / "home", settings=settings, embedder=embedder, generator=generator
     ) as assistant:
         assistant.add_folder(docs)
-        assistant.sync()
+        assistant.index()
         yield assistant

@@ -12,7 +12,7 @@ from pathlib import Path
 import gguf
 import numpy as np
 
-from engine.gguf_file import GgufFile
+from engine.models.gguf_file import GgufFile
 
 DEFAULT_TARGETS = ("attn_q", "attn_v", "ffn_up", "ffn_down")
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import AdapterError, ModelFileError, ModelNotFoundError
-from engine.gguf_file import GgufFile, read_gguf
+from engine.models.gguf_file import GgufFile, read_gguf
 
 LORA_A, LORA_B = ".lora_a", ".lora_b"
 TOKEN_EMBEDDING = "token_embd.weight"

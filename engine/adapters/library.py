@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine.adapters.files import AdapterInfo, inspect_adapter, misfit
 from engine.errors import AdapterError, UserInputError
-from engine.gguf_file import GgufFile
+from engine.models.gguf_file import GgufFile
 
 SUFFIX = ".gguf"
 NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")

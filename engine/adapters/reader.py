@@ -18,11 +18,11 @@ from pathlib import Path
 
 from engine.adapters.files import inspect_adapter, misfit
 from engine.adapters.runtime import ActiveAdapter
-from engine.declining import DeclinePolicy
+from engine.answer.declining import DeclinePolicy
+from engine.answer.prompting import NOT_FOUND
 from engine.errors import AdapterError
-from engine.gguf_file import GgufFile
-from engine.models import BUNDLED_FILE_NAME
-from engine.prompting import NOT_FOUND
+from engine.models.choice import BUNDLED_FILE_NAME
+from engine.models.gguf_file import GgufFile
 from engine.resources import reader_adapter, reader_calibration
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def reader_state(model_path: Path, header: GgufFile, enabled: bool) -> ReaderSta
 
 
 def decline_policy(state: ReaderState) -> DeclinePolicy | None:
-    """How the reader declines: by the calibrated probability (engine.declining), or by
+    """How the reader declines: by the calibrated probability (engine.answer.declining), or by
     its first tokens alone when it does not apply or has no calibration file."""
     if not state.applied:
         return None

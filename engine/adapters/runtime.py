@@ -18,8 +18,8 @@ from typing import Any
 
 from engine.adapters.files import check_adapter
 from engine.errors import AdapterError
-from engine.gguf_file import GgufFile
-from engine.native_stderr import native_stderr_silenced
+from engine.models.gguf_file import GgufFile
+from engine.models.native_stderr import native_stderr_silenced
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from engine.errors import ParseError, SkippedFile
+from engine.parsing.dispatch import parse_file
 from engine.parsing.document import ParsedDocument
 from engine.parsing.limits import DEFAULT_MAX_BYTES
 
@@ -156,7 +157,6 @@ def _unpack(name: str, reply: tuple[Any, ...]) -> ParsedDocument:
 def _child_main(connection: Connection, max_bytes: int) -> None:
     """Child process loop: parse each path received until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    from engine.parsing import parse_file  # deferred: engine.parsing imports this module
 
     while True:
         try:

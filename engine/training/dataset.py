@@ -13,10 +13,10 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from engine.answer.prompting import FULL_SHAPE, PromptBuilder, PromptShape
 from engine.errors import TrainingError
-from engine.generation import Generator, Segment
-from engine.prompting import FULL_SHAPE, PromptBuilder, PromptShape
-from engine.retrieval import SearchHit
+from engine.models.generation import Generator, Segment
+from engine.search.retrieval import SearchHit
 from engine.training.samples import Sample, SampleSet
 
 WINDOW = 256  # tokens per plain-text window (at most)

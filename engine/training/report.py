@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.adapters.runtime import ActiveAdapter
-from engine.answering import Answer, Answerer, RelevanceGate
-from engine.generation import LlamaGenerator
+from engine.answer.answering import Answer, Answerer, RelevanceGate
+from engine.answer.prompting import FULL_SHAPE, PromptBuilder, PromptShape
 from engine.jobs import CancelToken
-from engine.keywords import term_coverage
-from engine.prompting import FULL_SHAPE, PromptBuilder, PromptShape
+from engine.models.generation import LlamaGenerator
 from engine.resources import sample_docs
-from engine.retrieval import SearchHit
+from engine.search.keywords import term_coverage
+from engine.search.retrieval import SearchHit
 from engine.training.dataset import Example
 
 PERPLEXITY_TOKENS = 512

@@ -135,7 +135,7 @@ def _pairs(file: Path, text: str) -> list[Sample]:
         where = f"{file} line {number}"
         try:
             item = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise TrainingError(f"{where}: not JSON ({exc.msg})") from exc
         if not isinstance(item, dict):
             raise TrainingError(f'{where}: expected an object {{"prompt": ..., "response": ...}}')

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from engine.adapters.runtime import ActiveAdapter
 from engine.errors import TrainingError
-from engine.gguf_file import GgufFile
 from engine.jobs import CancelToken
+from engine.models.gguf_file import GgufFile
 from engine.training.dataset import Dataset, Example
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class TrainingProgress:
     remaining_s: float | None = None
 
 
-ProgressCallback = Callable[[TrainingProgress], None]
+TrainingProgressCallback = Callable[[TrainingProgress], None]
 
 
 @dataclass(slots=True)
@@ -108,7 +108,7 @@ def train_lora(
     model_header: GgufFile,
     data: Dataset,
     config: TrainingConfig,
-    progress: ProgressCallback | None = None,
+    progress: TrainingProgressCallback | None = None,
     cancel: CancelToken | None = None,
     under: Sequence[ActiveAdapter] = (),
 ) -> TrainedLora:
@@ -213,7 +213,7 @@ def train_lora(
                 step,
                 total,
                 running,
-                validation if validation is not None else history[-1]["validation_loss"],  # type: ignore[arg-type]
+                validation if validation is not None else history[-1]["validation_loss"],
                 _since(started),
                 min(remaining, max(0.0, budget_s - _since(started))),
             )
@@ -284,8 +284,8 @@ def load_for_training(model_path: Path, model_header: GgufFile) -> Any:
     import transformers
     from transformers import AutoModelForCausalLM
 
-    from engine.gguf_file import copy_without_keys
-    from engine.native_stderr import native_stderr_silenced
+    from engine.models.gguf_file import copy_without_keys
+    from engine.models.native_stderr import native_stderr_silenced
 
     _check_memory(model_header)
     transformers.utils.logging.disable_progress_bar()
@@ -352,6 +352,7 @@ def merge_adapter(causal_lm: Any, adapter: ActiveAdapter) -> None:
 def layout_matches(causal_lm: Any, header: GgufFile, model_path: Path, module: str) -> bool:
     """Whether transformers holds layer 0's `module` exactly as the GGUF file stores it."""
     import numpy as np
+    from gguf import GGMLQuantizationType
     from gguf.quants import dequantize
 
     name = f"blk.0.{HF_TO_GGUF[module]}.weight"
@@ -362,7 +363,7 @@ def layout_matches(causal_lm: Any, header: GgufFile, model_path: Path, module: s
     with model_path.open("rb") as stream:
         stream.seek(header.data_start + info.offset)
         raw = np.frombuffer(stream.read(info.nbytes), dtype=np.uint8)
-    stored = dequantize(raw, info.ggml_type).reshape(info.shape[::-1])
+    stored = dequantize(raw, GGMLQuantizationType(info.ggml_type)).reshape(info.shape[::-1])
     ours = found[0].weight.detach().float().numpy()
     return stored.shape == ours.shape and bool(np.allclose(stored, ours, atol=1e-5))
 
@@ -399,7 +400,7 @@ def _with_lora(causal_lm: Any, config: TrainingConfig, targets: Sequence[str]) -
         raise TrainingError("no weights left to adapt for this model")
     lora = LoraConfig(
         r=config.rank,
-        lora_alpha=config.lora_alpha,
+        lora_alpha=config.lora_alpha,  # type: ignore[arg-type]  # PEFT takes a float
         lora_dropout=config.dropout,
         target_modules=list(targets),
         bias="none",

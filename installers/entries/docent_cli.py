@@ -5,6 +5,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # the parsing worker starts from this same binary
-    from engine.cli import main
+    from engine.cli.main import main
 
     sys.exit(main())

@@ -15,7 +15,7 @@ WORK=$REPO/build/package
 echo "== assembling the default model"
 MODEL=$("$PY" -c "
 from pathlib import Path
-from engine.models import bundled_model
+from engine.models.choice import bundled_model
 print(bundled_model(Path('$WORK/model')))")
 
 echo "== PyInstaller"

@@ -3,8 +3,8 @@
 # Run on a Mac (Apple silicon or Intel; the result is for the machine's architecture)
 # in the repository, after:
 #   python3.11 -m venv .venv
-#   .venv/bin/python -m pip install torch==2.13.0
-#   CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" .venv/bin/python -m pip install -e '.[package]'
+#   .venv/bin/python -m pip install -c installers/constraints.txt torch==2.13.0
+#   CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" .venv/bin/python -m pip install -c installers/constraints.txt -e '.[package]'
 # Signing and notarization (for distribution outside your own Mac) are described in
 # installers/README.md; set DOCENT_SIGN_IDENTITY to sign here.
 set -euo pipefail
@@ -17,7 +17,7 @@ WORK=$REPO/build/package
 echo "== assembling the default model"
 MODEL=$("$PY" -c "
 from pathlib import Path
-from engine.models import bundled_model
+from engine.models.choice import bundled_model
 print(bundled_model(Path('$WORK/model')))")
 
 echo "== icon"

@@ -1,9 +1,9 @@
 # Build Docent for Windows: dist\docent\ (PyInstaller) and dist\Docent-Setup-VERSION.exe
 # (Inno Setup). Run from a "Developer PowerShell" in the repository, after:
 #   py -3.11 -m venv .venv
-#   .venv\Scripts\python -m pip install torch==2.13.0
+#   .venv\Scripts\python -m pip install -c installers/constraints.txt torch==2.13.0
 #   $env:CMAKE_ARGS = "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"   # portable llama.cpp build
-#   .venv\Scripts\python -m pip install -e ".[package]"
+#   .venv\Scripts\python -m pip install -c installers/constraints.txt -e ".[package]"
 # Inno Setup 6 (iscc.exe) must be on the PATH or in its default folder.
 $ErrorActionPreference = "Stop"
 $Repo = Resolve-Path "$PSScriptRoot\..\.."
@@ -13,7 +13,7 @@ $Version = & $Py -c "import tomllib; print(tomllib.load(open('pyproject.toml', '
 $Work = "$Repo\build\package"
 
 Write-Host "== assembling the default model"
-$Model = & $Py -c "from pathlib import Path; from engine.models import bundled_model; print(bundled_model(Path(r'$Work\model')))"
+$Model = & $Py -c "from pathlib import Path; from engine.models.choice import bundled_model; print(bundled_model(Path(r'$Work\model')))"
 
 Write-Host "== icon"
 & $Py installers\render_icon.py "$Repo\build\icons\docent.ico"

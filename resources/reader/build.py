@@ -25,7 +25,7 @@ paragraph in a fresh Docent home with the default settings. For each question dr
 Plus the 64 pairs written for the project (resources/adapters/concise/samples.jsonl):
 invented everyday documents, answers that cite, 8 that decline.
 
-The pairs are laid out by engine.prompting in the reader's prompt shape (READER_SHAPE),
+The pairs are laid out by engine.answer.prompting in the reader's prompt shape (READER_SHAPE),
 exactly as an answer is. The training command and its report land in resources/reader/.
 """
 
@@ -65,10 +65,10 @@ RESPONSE_WORDS = 30  # a longer gold sentence is cut to the clauses around the a
 def build_samples() -> dict[str, object]:
     """Write samples.jsonl from SQuAD articles 0-23 and the project's own pairs."""
     from bench import squad
+    from engine.answer.excerpts import excerpt
+    from engine.answer.prompting import NOT_FOUND, READER_SHAPE
     from engine.assistant import Assistant
-    from engine.excerpts import excerpt
-    from engine.prompting import NOT_FOUND, READER_SHAPE
-    from engine.retrieval import SearchHit
+    from engine.search.retrieval import SearchHit
 
     corpus = squad.load(articles=TRAIN_ARTICLES)
     rng = random.Random(SEED)
@@ -103,7 +103,7 @@ def build_samples() -> dict[str, object]:
         squad.write(squad.Corpus(corpus.files, ()), folder)
         with Assistant(home=Path(tmp) / "home") as assistant:
             assistant.add_folder(folder)
-            assistant.sync()
+            assistant.index()
             k = assistant.settings.answer_sources
             for index, question in enumerate(drawn):
                 negative = index in negatives_wanted
@@ -171,8 +171,8 @@ def build_samples() -> dict[str, object]:
 
 def answer_sentence(shown: str, answer: str) -> str:
     """The sentence of `shown` that holds `answer`, cut to the clauses around it if long."""
-    from engine.citations import sentences
-    from engine.excerpts import unwrap
+    from engine.answer.citations import sentences
+    from engine.answer.excerpts import unwrap
 
     parts = [part.strip() for part, _ in sentences(unwrap(shown))]
     sentence = next((p for p in parts if answer in p and p != "…"), answer)
@@ -218,8 +218,8 @@ def _row(question: str, response: str, hits: list, kind: str, qid: str) -> dict[
 
 def train(max_minutes: float = MAX_MINUTES) -> Path:
     """Train the reader on samples.jsonl (reader prompt shape), copy it here with its report."""
+    from engine.answer.prompting import READER_SHAPE
     from engine.assistant import Assistant
-    from engine.prompting import READER_SHAPE
     from engine.training import TrainingConfig, TrainingProgress, train_style_adapter
 
     config = TrainingConfig(

@@ -1,4 +1,4 @@
-"""Calibrate the reader's decline threshold (engine.declining) on its training articles.
+"""Calibrate the reader's decline threshold (engine.answer.declining) on its training articles.
 
     python resources/reader/calibrate.py        # writes reader.calibration.json (make reader)
 
@@ -44,10 +44,10 @@ CANDIDATES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 def measure() -> dict[str, object]:
     from bench import squad
     from bench.answer_quality import contains_gold
-    from engine.citations import sentences
-    from engine.declining import DeclinePolicy, softmax_at
-    from engine.keywords import term_coverage
-    from engine.prompting import NOT_FOUND
+    from engine.answer.citations import sentences
+    from engine.answer.declining import DeclinePolicy, softmax_at
+    from engine.answer.prompting import NOT_FOUND
+    from engine.search.keywords import term_coverage
 
     corpus = squad.load(articles=TRAIN_ARTICLES)
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))
@@ -70,7 +70,7 @@ def measure() -> dict[str, object]:
         if not assistant.reader.applied:
             raise SystemExit(f"the reader does not apply: {assistant.reader.reason}")
         assistant.use_voice(())  # the reader alone
-        answerer = assistant._answering()
+        answerer = assistant.answerer
         generator = assistant.generator
         first_id, second_id = DeclinePolicy(1.0, NOT_FOUND).decline_tokens(generator)
         wanted = {"answerable": ANSWERABLE, "near_miss": NEAR_MISS}

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def run_check(home: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -20,6 +22,7 @@ def run_check(home: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_the_app_checks_itself_on_a_first_run(tmp_path):
     home = tmp_path / "home"
     done = run_check(home)
@@ -30,6 +33,7 @@ def test_the_app_checks_itself_on_a_first_run(tmp_path):
     assert (home / "desktop.ini").is_file()  # window state kept under --home
 
 
+@pytest.mark.slow
 def test_a_check_that_cannot_load_the_model_fails(tmp_path):
     home = tmp_path / "home"
     (home / "config").mkdir(parents=True)
@@ -37,3 +41,33 @@ def test_a_check_that_cannot_load_the_model_fails(tmp_path):
     done = run_check(home)
     assert done.returncode == 1
     assert "check: FAILED" in done.stdout and "missing.gguf" in done.stdout
+
+
+def test_a_failure_reported_by_the_engine_ends_the_check_at_once(qtbot, capsys):
+    """An index that cannot start never finishes: the check must not wait for it."""
+    from PySide6.QtCore import QObject, Signal
+
+    from desktop.app import _quit_when_ready
+    from engine.errors import StoreError
+    from engine.service.protocol import Failure
+
+    class Bridge(QObject):
+        index_finished = Signal(object)
+        model_state = Signal(str, str)
+        failed = Signal(object)
+
+    class App:
+        def __init__(self) -> None:
+            self.codes: list[int] = []
+
+        def exit(self, code: int) -> None:
+            self.codes.append(code)
+
+    app, bridge = App(), Bridge()
+    _quit_when_ready(app, bridge)
+    bridge.model_state.emit("ready", "model loaded")
+    error = StoreError("Cannot load dependency data")
+    bridge.failed.emit(Failure.of("start", 1, "opening the index", error))
+    assert app.codes == [1]
+    out = capsys.readouterr().out
+    assert "check: FAILED; opening the index: Cannot load dependency data" in out

@@ -13,11 +13,13 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
 
 from desktop.bridge import EngineBridge
-from desktop.chat_panel import linked_markers
 from desktop.main_window import MainWindow
-from engine.answering import Answer, AnswerText, SourcesFound
-from engine.service import EngineFacts
+from engine.answer.answering import Answer, AnswerText, SourcesFound
+from engine.service.engine_service import EngineFacts
 from tests.conftest import SAMPLE_DOCS
+
+# every test here starts the real engine process (except the last, a subprocess)
+pytestmark = pytest.mark.slow
 
 LONG = 180_000  # ms: model loading and answering on a busy 2-core machine
 
@@ -46,9 +48,16 @@ def window(qtbot, tmp_path):
 
 def facts(qtbot, window) -> EngineFacts:
     """What the engine process runs now (after the work queued before)."""
-    with qtbot.waitSignal(window.bridge.engine_described, timeout=LONG) as described:
-        window.bridge.describe()
-    return described.args[0]
+    request: list[int] = []
+
+    def mine(answered: int, _facts: EngineFacts) -> bool:
+        return answered == request[0]
+
+    with qtbot.waitSignal(
+        window.bridge.engine_described, timeout=LONG, check_params_cb=mine
+    ) as described:
+        request.append(window.bridge.describe())
+    return described.args[1]
 
 
 def ask(qtbot, window, question: str) -> list:
@@ -98,8 +107,11 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
 
     bad = tmp_path / "notes.gguf"
     bad.write_text("not an adapter")
-    with qtbot.waitSignal(window.bridge.failed, timeout=LONG):
-        window.bridge.add_adapter(str(bad))
+    with qtbot.waitSignal(window.bridge.failed, timeout=LONG) as refused:
+        request = window.bridge.add_adapter(str(bad))
+    failure = refused.args[0]
+    expected = ("add_adapter", request, "AdapterError")
+    assert (failure.command, failure.request, failure.kind) == expected
     assert window.errors.isVisible()
     assert (
         "not a GGUF file" in window.errors.label.text() and str(bad) in window.errors.label.text()
@@ -123,11 +135,6 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
     assert isinstance(final, Answer) and final.cancelled
     assert "stopped" in window.chat.transcript.toPlainText()
     assert window.chat.send_button.isEnabled()
-
-
-def test_citation_markers_become_links():
-    assert linked_markers("Fee is 12 euros [2].") == "Fee is 12 euros [\\[2\\]](cite:2)."
-    assert linked_markers("[1, 3]") == "[\\[1\\]](cite:1)[\\[3\\]](cite:3)"
 
 
 def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):
@@ -200,7 +207,7 @@ def test_training_a_voice_from_the_app_can_be_cancelled(qtbot, window, tmp_path)
             lambda: any(p.phase == "training" and p.step >= 1 for p in seen), timeout=LONG
         )
         qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
-    assert finished.args == [None]
+    assert finished.args == [dialog.request, None]
     assert dialog.state.text() == "Cancelled: no voice was added."
     assert "lighthouse" not in facts(qtbot, window).adapters
     assert {"concise", "warm"} <= set(facts(qtbot, window).adapters)
@@ -210,8 +217,9 @@ def test_choosing_another_model_file(qtbot, window, tmp_path, model_path):
     before = facts(qtbot, window)
     bad = tmp_path / "notes.gguf"
     bad.write_text("not a model")
-    with qtbot.waitSignal(window.bridge.failed, timeout=LONG):
+    with qtbot.waitSignal(window.bridge.failed, timeout=LONG) as refused:
         window.bridge.choose_model(str(bad))
+    assert refused.args[0].command == "choose_model"
     assert "not a GGUF file" in window.errors.label.text()
     assert facts(qtbot, window) == before  # the model is unchanged
     assert before.model_loaded

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the real command in a subprocess, with the real models
+
 REPO = Path(__file__).resolve().parents[2]
 BLOCK_NETWORK = REPO / "tests" / "e2e" / "no_network"
 
@@ -301,7 +303,7 @@ def test_chat_keeps_the_conversation(sample_home):
 
 
 def test_adapters_library_and_switching_voice_in_chat(sample_home, model_path, tmp_path):
-    from engine.gguf_file import read_gguf
+    from engine.models.gguf_file import read_gguf
     from tests.lora_files import write_adapter
 
     model = read_gguf(model_path)

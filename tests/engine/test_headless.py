@@ -35,7 +35,7 @@ def test_every_engine_module_imports_without_qt():
 def test_importing_the_engine_does_not_load_torch():
     """The CLI and the app start fast: model libraries load on first use only."""
     code = (
-        "import sys, engine.assistant, engine.cli, engine.cli_answers, engine.cli_adapters, "
+        "import sys, engine.assistant, engine.cli.main, engine.cli.answers, engine.cli.adapters, "
         "engine.training; "
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', "
         "'llama_cpp', 'gguf', 'jinja2', 'peft') if m in sys.modules))"

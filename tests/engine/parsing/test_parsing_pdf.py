@@ -27,6 +27,7 @@ def worker():
         yield parse_worker
 
 
+@pytest.mark.slow  # every PDF of the shared robustness set, a minute in all
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_every_shared_pdf_parses_or_fails_with_a_human_reason(name, worker, shared_pdfs):
     started = time.monotonic()
@@ -54,6 +55,7 @@ def test_password_protected_sample_reports_encryption(shared_pdfs):
     assert not isinstance(caught.value, SkippedFile)
 
 
+@pytest.mark.slow
 def test_long_german_book_keeps_its_117_pages(shared_pdfs, check_blocks):
     document = parse_file(shared_pdfs / "GeoTopo-komprimiert.pdf")
 

@@ -1,0 +1,1 @@
+"""Answering: the prompt from retrieved passages, the answer, its citations and declines."""

@@ -1,0 +1,1 @@
+"""Indexing: watched folders parsed, chunked and embedded into the store and vector index."""

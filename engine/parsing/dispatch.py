@@ -1,0 +1,125 @@
+"""Turn a file into paragraph blocks that remember their page, heading path and line.
+
+One module per format; `parse_file` here picks the format, enforces the size limit, turns
+environment problems into `ParseError`/`SkippedFile` with a human reason, and never lets a
+bad file raise anything else. `ParseWorker` runs the same in a child process with a
+deadline, for files that could stall the parser.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from engine.errors import ParseError, SkippedFile
+from engine.parsing.document import ParsedDocument
+from engine.parsing.docx import parse_docx
+from engine.parsing.formats import BINARY_EXTENSIONS, UNSUPPORTED_EXTENSIONS, kind_for
+from engine.parsing.html import decode_html, parse_html
+from engine.parsing.limits import DEFAULT_MAX_BYTES, too_large
+from engine.parsing.markdown import parse_markdown
+from engine.parsing.pdf import NO_TEXT, parse_pdf
+from engine.parsing.rst import parse_rst
+from engine.parsing.text import parse_text
+from engine.parsing.textio import SNIFF_BYTES, decode_text, looks_like_text
+
+_PDF_MAGIC = b"%PDF-"
+
+
+def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+    """Parse one file into blocks.
+
+    Raises `SkippedFile` for files deliberately not indexed (binary, empty, no text) and
+    `ParseError` for files that cannot be read (missing, unreadable, too large, damaged).
+    """
+    file = Path(path)
+    name = str(path)
+    suffix = file.suffix.lower()
+    size = _regular_file_size(file, name)
+    if suffix in BINARY_EXTENSIONS:
+        raise SkippedFile(name, f"binary file ({suffix})")
+    if suffix in UNSUPPORTED_EXTENSIONS:
+        raise SkippedFile(name, f"unsupported format ({suffix})")
+    if size > max_bytes:
+        raise ParseError(name, too_large(size, max_bytes))
+    data = _read(file, name, max_bytes)
+    if not data:
+        raise SkippedFile(name, "empty file")
+
+    kind = kind_for(file)
+    if kind == "pdf" or (kind is None and data.startswith(_PDF_MAGIC)):
+        document = parse_pdf(name, data)
+    elif kind == "docx":
+        document = parse_docx(name, data, max_bytes)
+    else:
+        document = _parse_text_format(name, data, kind or "text")
+    if not document.blocks:
+        raise SkippedFile(name, NO_TEXT)
+    return document
+
+
+def is_supported(path: Path) -> bool:
+    """Cheap check for the folder walker: worth handing to `parse_file`?
+
+    Decided by extension when it is known; otherwise by sniffing the first 8 KiB of a
+    regular file. Files that cannot be inspected (unreadable, special files) are not.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in BINARY_EXTENSIONS or suffix in UNSUPPORTED_EXTENSIONS:
+        return False
+    if kind_for(path) is not None:
+        return True
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    return bool(head) and (head.startswith(_PDF_MAGIC) or looks_like_text(head))
+
+
+def _parse_text_format(name: str, data: bytes, kind: str) -> ParsedDocument:
+    if not looks_like_text(data[:SNIFF_BYTES]):
+        raise SkippedFile(name, "binary file")
+    if kind == "html":
+        return parse_html(name, decode_html(data))
+    text = decode_text(data)
+    if kind == "markdown":
+        return parse_markdown(name, text)
+    if kind == "rst":
+        return parse_rst(name, text)
+    return parse_text(name, text, kind)
+
+
+def _regular_file_size(file: Path, name: str) -> int:
+    try:
+        info = os.stat(file)
+    except OSError as exc:
+        raise ParseError(name, _os_reason(exc)) from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise ParseError(name, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise SkippedFile(name, "not a regular file")
+    return info.st_size
+
+
+def _read(file: Path, name: str, max_bytes: int) -> bytes:
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise ParseError(name, _os_reason(exc)) from exc
+    if len(data) > max_bytes:  # the file grew after it was measured
+        raise ParseError(name, too_large(len(data), max_bytes))
+    return data
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return "file not found"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return f"cannot read ({exc.strerror or type(exc).__name__})"

@@ -1,0 +1,1 @@
+"""The engine as a service for a front end in another process: commands in, events out."""
