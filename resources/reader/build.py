@@ -57,7 +57,7 @@ NEGATIVES = 260
 RANK = 16
 EPOCHS = 1.0
 MAX_MINUTES = 100.0
-EVAL_EVERY = 200  # validation costs about a minute on 2 cores; six checks in the epoch
+EVAL_EVERY = 200  # validation costs about a minute on 2 cores; five checks in the epoch
 PATIENCE = 10  # one epoch, run to the end; the best checked weights are kept
 RESPONSE_WORDS = 30  # a longer gold sentence is cut to the clauses around the answer
 
