@@ -201,7 +201,8 @@ def reader_calibration() -> dict[str, Any] | None:
     if not path.is_file():
         return None
     report = json.loads(path.read_text(encoding="utf-8"))
-    return {k: report.get(k) for k in ("decline_threshold", "at_threshold", "at_one_half")}
+    keys = ("decline_threshold", "chosen_by", "at_threshold", "at_one_half")
+    return {k: report.get(k) for k in keys}
 
 
 def excerpt_retention(assistant: Any, questions: list[squad.Question]) -> dict[str, Any]:
