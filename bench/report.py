@@ -369,9 +369,10 @@ without the reader, {v.get("perplexity_with")} with it."""
 
 The reader declines when P("The documents ...") >= {c.get("decline_threshold")}
 (`resources/reader/reader.calibration.json`, measured on articles 0-23, questions it
-trained on left out; chosen as the threshold with the {c.get("chosen_by")}): there it declined {at.get("answerable_declined")} of answerable
-questions and {at.get("near_miss_declined")} of near-misses (at 0.5:
-{half.get("answerable")} and {half.get("near_miss")})."""
+trained on left out; chosen as the threshold with the {c.get("chosen_by")}): there it
+declined {at.get("answerable_declined")} of answerable questions and
+{at.get("near_miss_declined")} of near-misses (at 0.5: {half.get("answerable")} and
+{half.get("near_miss")})."""
     return (
         f"""{sets["articles"]}; {sets["indexed_articles"]} articles indexed
 ({sets["indexed_paragraphs"]} paragraphs, {sets["removed_paragraphs"]} removed for near-miss
