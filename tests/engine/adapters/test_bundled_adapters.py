@@ -56,16 +56,7 @@ def final(events) -> Answer:
 @pytest.mark.parametrize(
     ("question", "fact", "source"),
     [
-        pytest.param(
-            "How much does membership cost per month?",
-            "35",
-            "membership.txt",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known defect: concise on top of the reader answers the per-year price "
-                "(360 euros) to the per-month question (issue 13's note)",
-            ),
-        ),
+        ("How much does membership cost per month?", "35", "membership.txt"),
         ("What does it cost to replace a lost key fob?", "12", "opening-hours.md"),
     ],
 )
