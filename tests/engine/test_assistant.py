@@ -20,6 +20,15 @@ def _docs(root: Path) -> Path:
     return docs
 
 
+def _indexed_home(root: Path) -> Path:
+    """A home whose folder of documents was indexed with the default fake embedder."""
+    home = root / "home"
+    with Assistant(home, embedder=FakeEmbedder()) as first:
+        first.add_folder(_docs(root))
+        first.index()
+    return home
+
+
 @pytest.fixture()
 def assistant(tmp_path: Path):
     with Assistant(tmp_path / "home", embedder=FakeEmbedder()) as assistant:
@@ -51,11 +60,7 @@ def test_a_folder_that_is_not_one_is_refused_with_its_name(assistant: Assistant,
 
 
 def test_another_embedder_is_refused_until_reembedded(tmp_path: Path):
-    docs = _docs(tmp_path)
-    home = tmp_path / "home"
-    with Assistant(home, embedder=FakeEmbedder()) as first:
-        first.add_folder(docs)
-        first.index()
+    home = _indexed_home(tmp_path)
     other = FakeEmbedder("fake-other", dimension=32)
     with Assistant(home, embedder=other) as second:
         with pytest.raises(EmbedderMismatchError, match="fake-hashed-words"):
@@ -66,11 +71,7 @@ def test_another_embedder_is_refused_until_reembedded(tmp_path: Path):
 
 
 def test_the_index_survives_a_restart(tmp_path: Path):
-    docs = _docs(tmp_path)
-    home = tmp_path / "home"
-    with Assistant(home, embedder=FakeEmbedder()) as first:
-        first.add_folder(docs)
-        first.index()
+    home = _indexed_home(tmp_path)
     embedder = FakeEmbedder()
     with Assistant(home, embedder=embedder) as again:
         report = again.index()
