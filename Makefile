@@ -30,7 +30,7 @@ test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # Everything but the tests marked slow (the real models, the engine process, the shared
-# data sets): about a minute, for the edit-test loop. make test runs them all.
+# data sets): about 20 seconds, for the edit-test loop. make test runs them all.
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
