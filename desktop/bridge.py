@@ -104,7 +104,7 @@ class EngineBridge(QObject):
             target=self._read, args=(ours, process), name="docent-engine-events", daemon=True
         )
         self._reader.start()
-        return self._send("start", str(add_sample_folder) if add_sample_folder else None)
+        self._send("start", str(add_sample_folder) if add_sample_folder else None)
 
     @property
     def engine_pid(self) -> int | None:

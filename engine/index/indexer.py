@@ -24,7 +24,6 @@ from engine.errors import ParseError, SkippedFile
 from engine.index.chunking import Chunk, ChunkingPolicy, chunk_blocks
 from engine.index.ignore import IgnoreRules
 from engine.index.recycle import RecycleBin
-from engine.index.reembedding import check_embedder
 from engine.index.vector_index import HnswIndex
 from engine.jobs import CancelToken, IndexProgress, IndexProgressCallback
 from engine.models.embedding import Embedder
@@ -140,7 +139,6 @@ class Indexer:
         self._lock = threading.RLock()  # one reconcile at a time (CLI, watcher, GUI)
         self._dirty = False
         self._last_save = time.monotonic()
-        check_embedder(store, embedder)
 
     def close(self) -> None:
         self.save_index(force=True)

@@ -44,7 +44,6 @@ CANDIDATES = tuple(round(0.05 * i, 2) for i in range(1, 20))
 # The budget for answerable questions wrongly declined, spent on the reader's own
 # declines (the relevance gate declines a few more before the model is asked)
 ANSWERABLE_BUDGET = 0.10
-MEASURED_KEYS = ("questions", "skipped", "articles", "seed", "seconds", "command", "measurements")
 
 
 def measure() -> dict[str, object]:
@@ -176,10 +175,9 @@ def main() -> None:
     )
     if parser.parse_args().decide_only:
         measured = json.loads(OUTPUT.read_text(encoding="utf-8"))
-        measured = {k: v for k, v in measured.items() if k in MEASURED_KEYS}
     else:
         measured = measure()
-    result = {**decide(measured["measurements"]), **measured}  # type: ignore[arg-type]
+    result = {**measured, **decide(measured["measurements"])}  # a new decision replaces the old  # type: ignore[arg-type]
     OUTPUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: result[k] for k in ("decline_threshold", "at_threshold")}, indent=2))
 
