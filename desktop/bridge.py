@@ -34,11 +34,11 @@ from PySide6.QtCore import QObject, Signal
 # The classes the engine's events carry: imported here, before the window shows, so
 # unpickling an event on the reader thread never imports a module mid-session.
 import engine.answer.answering  # SourcesFound, AnswerText, Answer
+import engine.answer.conversation  # Conversation, Turn, SavedConversation
 import engine.assistant  # Status, FolderInfo
 import engine.index.indexer  # IndexReport
 import engine.training  # noqa: F401  TrainingProgress, TrainingResult
 from engine.adapters import AdapterChoice
-from engine.answer.conversation import Conversation
 from engine.errors import EngineGoneError
 from engine.service.engine_service import EngineFacts  # noqa: F401  (carried by engine_described)
 from engine.service.host import serve
@@ -63,8 +63,8 @@ class EngineBridge(QObject):
     training_progress = Signal(object)  # engine.training.TrainingProgress
     training_finished = Signal(int, object)  # request id, TrainingResult | None (cancelled)
     conversations_listed = Signal(object)  # list[SavedConversation], newest first
-    conversation_opened = Signal(object)  # Conversation
-    conversation_saved = Signal(int, object)  # request id, the Conversation with its new turn
+    conversation_opened = Signal(object)  # Conversation, to show (the engine keeps it)
+    turn_saved = Signal(int, str, object)  # request id, conversation id, the new Turn
     settings_loaded = Signal(object, str)  # Settings, data dir
     engine_described = Signal(int, object)  # request id, EngineFacts
 
@@ -203,9 +203,17 @@ class EngineBridge(QObject):
 
     # -- answers -------------------------------------------------------------------------
 
-    def ask(self, conversation: Conversation, question: str) -> int:
-        """Answer in `conversation` (its turns, scope, voice); returns the request id."""
-        request = self._send("ask", conversation, question)
+    def ask(
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        scope: str | None = None,
+        regenerate: bool = False,
+    ) -> int:
+        """Answer in the engine's conversation `conversation_id` (None: a new one), kept to
+        `scope`, in the voice applied; returns the request id. `turn_saved` names the
+        conversation once the turn is kept."""
+        request = self._send("ask", conversation_id, question, scope, regenerate)
         self._answering = request
         return request
 

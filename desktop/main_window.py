@@ -35,7 +35,6 @@ from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
 from engine.answer.answering import Answer, AnswerText, SourcesFound
-from engine.answer.conversation import Conversation
 from engine.service.protocol import Failure
 
 VOICE_DEBOUNCE_MS = 200
@@ -73,7 +72,7 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.settings = settings or QSettings("Docent", "Docent")
         self.setWindowTitle("Docent")
-        self.conversation = Conversation()
+        self.conversation_id: str | None = None  # the engine's; None: the next ask starts one
         self.request: int | None = None
         self.last_question = ""
         self.applied_voice: tuple[AdapterChoice, ...] = ()
@@ -192,7 +191,7 @@ class MainWindow(QMainWindow):
         b.adapters_listed.connect(self._adapters_listed)
         b.conversations_listed.connect(self._conversations_listed)
         b.conversation_opened.connect(self._conversation_opened)
-        b.conversation_saved.connect(self._conversation_saved)
+        b.turn_saved.connect(self._turn_saved)
         b.settings_loaded.connect(self._settings_loaded)
         b.engine_described.connect(self._engine_described)
         self.folders.add_requested.connect(b.add_folder)
@@ -209,14 +208,13 @@ class MainWindow(QMainWindow):
 
     # -- asking --------------------------------------------------------------------------
 
-    def ask(self, question: str) -> None:
+    def ask(self, question: str, regenerate: bool = False) -> None:
         if self.request is not None:
             return
         self.last_question = question
-        self.conversation.scope = self.scope.currentData()
-        self.conversation.voice = self.applied_voice
         self.chat.begin(question, _voice_text(self.applied_voice))
-        self.request = self.bridge.ask(self.conversation, question)
+        scope = self.scope.currentData()
+        self.request = self.bridge.ask(question, self.conversation_id, scope, regenerate)
 
     def stop_answer(self) -> None:
         if self.request is not None:
@@ -225,15 +223,13 @@ class MainWindow(QMainWindow):
     def regenerate(self) -> None:
         if self.request is not None or not self.last_question:
             return
-        if self.conversation.turns and self.conversation.turns[-1].question == self.last_question:
-            self.conversation.turns.pop()
         if self.chat.turns:
             self.chat.turns.pop()
-        self.ask(self.last_question)
+        self.ask(self.last_question, regenerate=True)
 
     def new_conversation(self) -> None:
         self.stop_answer()
-        self.conversation = Conversation(scope=self.scope.currentData(), voice=self.applied_voice)
+        self.conversation_id = None
         self.chat.show_turns([])
         self.sources.show_sources([], "")
 
@@ -270,12 +266,12 @@ class MainWindow(QMainWindow):
                 turn = self.chat.turns[-1]
                 self.chat.finish(turn.answer, NO_ANSWER_NOTE, set())
             self.chat.set_busy(False)
-            self.settings.setValue("last_conversation", self.conversation.id)
 
-    def _conversation_saved(self, request: int, conversation: Any) -> None:
-        """The engine kept the conversation with its new turn: that copy is ours now."""
-        if request == self.request and conversation.id == self.conversation.id:
-            self.conversation = conversation
+    def _turn_saved(self, request: int, conversation_id: str, _turn: Any) -> None:
+        """The engine kept the new turn: later questions go on in that conversation."""
+        if request == self.request:
+            self.conversation_id = conversation_id
+            self.settings.setValue("last_conversation", conversation_id)
 
     # -- earlier conversations -----------------------------------------------------------
 
@@ -296,20 +292,19 @@ class MainWindow(QMainWindow):
         if item is None or self.request is not None:
             return
         conversation_id = item.data(Qt.ItemDataRole.UserRole)
-        if conversation_id == self.conversation.id:
+        if conversation_id == self.conversation_id:
             self.new_conversation()
         self.bridge.delete_conversation(conversation_id)
 
     def _open_selected(self, item: QListWidgetItem) -> None:
         conversation_id = item.data(Qt.ItemDataRole.UserRole)
-        if conversation_id and conversation_id != self.conversation.id and self.request is None:
+        if conversation_id and conversation_id != self.conversation_id and self.request is None:
             self.bridge.open_conversation(conversation_id)
 
     def _conversation_opened(self, conversation: Any) -> None:
         if self.request is not None:
             return
-        conversation.voice = self.applied_voice  # the toolbar's voice applies from now on
-        self.conversation = conversation
+        self.conversation_id = conversation.id  # the toolbar's voice applies from now on
         self.last_question = conversation.turns[-1].question if conversation.turns else ""
         self.chat.show_turns(
             [ShownTurn(t.question, t.answer, pending=False) for t in conversation.turns]
@@ -340,7 +335,6 @@ class MainWindow(QMainWindow):
         name = self.applied_voice[0].name if self.applied_voice else None
         self.voice.setCurrentIndex(max(0, self.voice.findData(name)))
         self.voice.blockSignals(False)
-        self.conversation.voice = self.applied_voice
         self.settings.setValue("voice", [[c.name, c.scale] for c in self.applied_voice])
         self.statusBar().showMessage(f"Voice: {_voice_text(self.applied_voice) or 'none'}", 4000)
 

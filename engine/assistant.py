@@ -2,7 +2,9 @@
 
 Plain values in, frozen dataclasses (or iterators of them) out. Heavy parts (the
 embedder, the vector index, the language model) load on first use, so opening an
-Assistant is fast; `close()` saves what is pending.
+Assistant is fast; `close()` saves what is pending. Two small sub-facades hang off it:
+`voices` (the adapter library and the voice answers are given in) and `conversations`
+(saved chats).
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from engine.adapters import ActiveAdapter, AdapterChoice, AdapterLibrary, LibraryEntry, misfit
+from engine.adapters import AdapterChoice, AdapterLibrary
 from engine.adapters.bundled import install_bundled
-from engine.adapters.reader import ReaderState, decline_policy, reader_layer, reader_state
+from engine.adapters.reader import ReaderState, decline_policy, reader_state
+from engine.adapters.voices import Voices
 from engine.answer.answering import Answer, Answerer, AnswerSearch, AskEvent, RelevanceGate
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
-from engine.errors import AdapterError, DocentError, UserInputError
+from engine.errors import DocentError, UserInputError
 from engine.index.indexer import Indexer, IndexReport
 from engine.index.reembedding import check_embedder, reembed_store
 from engine.index.vector_index import IndexParams, open_index
@@ -34,9 +36,6 @@ from engine.resources import bundled_adapters
 from engine.search.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths, save_settings
 from engine.store import Store
-
-if TYPE_CHECKING:
-    from engine.training import TrainingConfig, TrainingProgress, TrainingResult
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +104,12 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._watcher: FolderWatcher | None = None
         self._lock = threading.Lock()
-        self.adapter_library = AdapterLibrary(self.paths.adapters_dir)
+        library = AdapterLibrary(self.paths.adapters_dir)
+        install_bundled(library, bundled_adapters())
+        self.voices = Voices(
+            library, lambda: self.generator, lambda: self.reader, lambda: self.prompt_shape
+        )
         self.conversations = ConversationStore(self.paths.data_dir / "conversations")
-        install_bundled(self.adapter_library, bundled_adapters())
 
     # -- lazily built parts --------------------------------------------------------------
 
@@ -366,19 +368,19 @@ class Assistant:
         history: Sequence[Turn] = (),
         scope: str | Path | None = None,
         cancel: CancelToken | None = None,
-        voice: Sequence[AdapterChoice] = (),
+        voice: Sequence[AdapterChoice] | None = None,
     ) -> Iterator[AskEvent]:
         """Answer from the indexed folders: SourcesFound, then AnswerText pieces, then Answer.
 
         `history` holds the conversation's earlier turns: follow-ups are retrieved with
         them in mind and the model sees the last few. `scope` limits retrieval to a folder.
-        `voice` is the adapter set to answer in (empty: no voice, the reader alone where it
-        applies); a bad adapter raises AdapterError before anything else happens.
+        The answer comes in the voice applied now (`voices.use`); a `voice` given here is
+        applied first and stays (a bad adapter raises AdapterError before anything else).
         """
         if not question.strip():
             raise UserInputError("the question is empty")
         scope_text = str(Path(scope).expanduser().resolve()) if scope is not None else None
-        chosen = self.use_voice(voice)
+        chosen = self.voices.prepare() if voice is None else self.voices.use(voice)
         reader = self.reader.applied
         answerer = self.answerer
         context = context_queries(question, history)
@@ -390,104 +392,18 @@ class Assistant:
     def ask_in(
         self, conversation: Conversation, question: str, cancel: CancelToken | None = None
     ) -> Iterator[AskEvent]:
-        """`ask` within a conversation: its turns, scope and voice; the turn is kept after."""
-        for event in self.ask(
-            question, conversation.turns, conversation.scope, cancel, conversation.voice
-        ):
+        """`ask` within a conversation (its turns and scope), in the voice applied now.
+        The conversation keeps the new turn and the voice it was given in."""
+        for event in self.ask(question, conversation.turns, conversation.scope, cancel):
             if isinstance(event, Answer) and not event.cancelled:
                 conversation.turns.append(Turn(question, event.text))
+                conversation.voice = event.voice
             yield event
-
-    # -- style adapters ------------------------------------------------------------------
-
-    def adapters(self) -> list[LibraryEntry]:
-        """The adapter library, each entry checked against the current model."""
-        return self.adapter_library.entries(self.generator.header)
-
-    def add_adapter(
-        self,
-        path: str | Path,
-        name: str | None = None,
-        replace: bool = False,
-        any_model: bool = False,
-    ) -> LibraryEntry:
-        """Check an adapter file and copy it into the library (refused if it does not
-        fit the current model, unless `any_model`)."""
-        model = self.generator.header
-        entry = self.adapter_library.add(
-            path, name, replace=replace, model=None if any_model else model
-        )
-        return self.adapter_library.entry(entry.name, model)
-
-    def remove_adapter(self, name: str) -> None:
-        """Delete an adapter from the library (and stop applying it, if it was)."""
-        path = self.adapter_library.path_for(name)
-        generator = self._generator
-        if generator is not None and any(a.path == path for a in generator.adapters):
-            generator.set_adapters([a for a in generator.adapters if a.path != path])
-        self.adapter_library.remove(name)
-
-    def train_adapter(
-        self,
-        samples: str | Path,
-        name: str,
-        config: TrainingConfig | None = None,
-        progress: Callable[[TrainingProgress], None] | None = None,
-        cancel: CancelToken | None = None,
-        replace: bool = False,
-        compare: bool = True,
-    ) -> TrainingResult | None:
-        """Train a style adapter on the current model from writing samples, into the
-        library (None when cancelled: then nothing is added). Where the reader applies,
-        the new adapter is trained on top of it, in the reader's prompt."""
-        from engine.training import train_style_adapter
-
-        return train_style_adapter(
-            samples,
-            name,
-            self.adapter_library,
-            self.generator,
-            config,
-            progress,
-            cancel,
-            replace,
-            compare,
-            self.prompt_shape,
-            reader_layer(self.reader),
-        )
-
-    def adapter_report(self, name: str) -> dict[str, object] | None:
-        """The training report saved next to an adapter Docent trained, if any."""
-        from engine.training import read_report
-
-        return read_report(self.adapter_library, name)
-
-    def use_voice(self, voice: Sequence[AdapterChoice]) -> tuple[AdapterChoice, ...]:
-        """Apply an adapter set now (no model reload); AdapterError leaves it unchanged.
-
-        The reader, where it applies, goes under the voice: "no voice" is the reader alone.
-        """
-        chosen = tuple(voice)
-        names = [choice.name for choice in chosen]
-        for name in names:
-            if names.count(name) > 1:
-                raise UserInputError(f"adapter {name!r} is chosen twice")
-        generator = self.generator
-        active = []
-        for choice in chosen:
-            info = self.adapter_library.info(choice.name)
-            reason = misfit(info, generator.header)
-            if reason is not None:
-                raise AdapterError(f"adapter {choice.name!r} ({info.path}): {reason}")
-            active.append(ActiveAdapter(info.path, choice.scale, choice.name))
-        generator.set_adapters([*reader_layer(self.reader), *active])
-        return chosen
 
     def preload(self, cancel: CancelToken | None = None) -> None:
         """Load the embedder, the index and the model now (the app calls this at start)."""
         self._parts()
-        if not self.generator.adapters:
-            self.use_voice(())  # the reader, so the fixed prefix is evaluated under it
+        self.voices.prepare()  # the reader, so the fixed prefix is evaluated under it
         self.answerer.prepare(cancel)
 
     def status(self) -> Status:

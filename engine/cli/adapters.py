@@ -81,18 +81,18 @@ def run(assistant: Any, args: argparse.Namespace) -> int:
     if command == "train":
         return _train(assistant, args)
     if command == "add":
-        entry = assistant.add_adapter(args.file, args.name, args.replace, args.any_model)
+        entry = assistant.voices.add(args.file, args.name, args.replace, args.any_model)
         print(f"added {entry.name}: {_describe(entry)}")
         if entry.misfit:
             print(f"  it does not fit the current model: {entry.misfit}")
         return 0
     if command == "remove":
-        assistant.remove_adapter(args.name)
+        assistant.voices.remove(args.name)
         print(f"removed {args.name}")
         return 0
     if command == "show":
-        entry = assistant.adapter_library.entry(args.name, assistant.generator.header)
-        report = assistant.adapter_report(args.name)
+        entry = assistant.voices.entry(args.name)
+        report = assistant.voices.report(args.name)
         if args.json:
             print(json.dumps({**_entry_dict(entry), "report": report}, indent=2))
         else:
@@ -100,10 +100,10 @@ def run(assistant: Any, args: argparse.Namespace) -> int:
             if report:
                 _print_report(report)
         return 0
-    entries = assistant.adapters()
+    entries = assistant.voices.entries()
     reader = assistant.reader
     if args.json:
-        data = [{**_entry_dict(e), "report": assistant.adapter_report(e.name)} for e in entries]
+        data = [{**_entry_dict(e), "report": assistant.voices.report(e.name)} for e in entries]
         print(json.dumps([{**reader.to_dict(), "built_in": True}, *data], indent=2))
         return 0
     applied = "applied" if reader.applied else "not applied"
@@ -125,7 +125,7 @@ def run(assistant: Any, args: argparse.Namespace) -> int:
         )
         if entry.misfit:
             print(f"{'':<20} does not fit: {entry.misfit}")
-        report = assistant.adapter_report(entry.name)
+        report = assistant.voices.report(entry.name)
         if report:
             print(f"{'':<20} {_report_line(report)}")
     return 0
@@ -145,7 +145,7 @@ def _train(assistant: Any, args: argparse.Namespace) -> int:
     )
     cancel = CancelToken()
     with CancelOnSigint(cancel):
-        result = assistant.train_adapter(
+        result = assistant.voices.train(
             args.samples,
             args.name,
             config,

@@ -51,7 +51,7 @@ def ask(
 ) -> int:
 
     check_ready(assistant, folder)
-    assistant.use_voice(voice)  # a bad adapter is refused before any searching
+    assistant.voices.use(voice)  # a bad adapter is refused before any searching
     conversation = Conversation(scope=folder, voice=voice)
     cancel = CancelToken()
     with CancelOnSigint(cancel):
@@ -71,7 +71,7 @@ def chat(
 ) -> int:
 
     check_ready(assistant, folder)
-    assistant.use_voice(voice)
+    assistant.voices.use(voice)
     conversation = Conversation(scope=folder, voice=voice)
     last: Answer | None = None
     interactive = stream_in.isatty()
@@ -136,7 +136,7 @@ def switch_voice(assistant: Any, conversation: Conversation, words: list[str]) -
         return
     try:
         voice = parse_voice(words)
-        assistant.use_voice(voice)
+        assistant.voices.use(voice)
     except DocentError as exc:
         print(f"docent: {exc}", file=sys.stderr, flush=True)
         print(f"(voice stays: {describe_voice(conversation.voice)})", flush=True)

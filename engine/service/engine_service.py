@@ -96,6 +96,7 @@ class EngineService:
         self._index_cancel: CancelToken | None = None
         self._training_cancel: CancelToken | None = None
         self._origin: Origin = ("engine", NO_REQUEST)  # the command being dispatched
+        self._conversation: Conversation | None = None  # answered in last (model worker)
         self._model = _Worker("docent-model", self._report_error)
         self._index = _Worker("docent-index", self._report_error)
 
@@ -160,7 +161,7 @@ class EngineService:
             self._emit("model_state", ("failed", str(exc)))
             raise
         self._emit("model_state", ("ready", self.assistant.generator.model_id))
-        self._emit("adapters_listed", (self.assistant.adapters(),))
+        self._emit("adapters_listed", (self.assistant.voices.entries(),))
 
     def shutdown(self) -> None:
         """Cancel what runs, stop the workers, save and close the engine."""
@@ -181,7 +182,6 @@ class EngineService:
             assistant = self.assistant
             generator = assistant.generator
             reader = assistant.reader
-            voice = [a for a in generator.adapters if a.path != reader.path]
             self._emit(
                 "engine_described",
                 (
@@ -191,8 +191,8 @@ class EngineService:
                         data_dir=str(assistant.paths.data_dir),
                         model_path=str(generator.path),
                         model_loaded=generator.loaded,
-                        voice=tuple(AdapterChoice(a.label, a.scale) for a in voice),
-                        adapters=tuple(assistant.adapter_library.names()),
+                        voice=assistant.voices.current,
+                        adapters=tuple(assistant.voices.names()),
                         reader=("applied" if reader.applied else "not applied")
                         + f" ({reader.reason})",
                     ),
@@ -255,27 +255,54 @@ class EngineService:
 
     # -- answers -------------------------------------------------------------------------
 
-    def ask(self, conversation: Conversation, question: str) -> None:
-        """Answer in `conversation` (its turns, scope, voice); then keep it with the new
-        turn and report it as `conversation_saved`. Every event names the request."""
+    def ask(
+        self,
+        conversation_id: str | None,
+        question: str,
+        scope: str | None = None,
+        regenerate: bool = False,
+    ) -> None:
+        """Answer `question` in the conversation `conversation_id` (None: a new one), kept
+        to `scope`, in the voice applied now. The engine owns the conversation: it keeps
+        the new turn and sends only that back (`turn_saved`). With `regenerate`, the last
+        turn, when it asked the same question, is answered again in place.
+        Every event names the request."""
         request = self._origin[1]
         cancel = CancelToken()
         self._answer_cancel = cancel
 
         def job() -> None:
             try:
+                conversation = self._conversation_for(conversation_id)
+                conversation.scope = scope
+                turns = conversation.turns
+                if regenerate and turns and turns[-1].question == question:
+                    turns.pop()
+                before = len(turns)
                 for event in self.assistant.ask_in(conversation, question, cancel):
                     self._emit("answer_event", (request, event))
                     if isinstance(event, Answer):
                         break
                 store = self.assistant.conversations
-                store.save(conversation)  # with the new turn, unless it was stopped
-                self._emit("conversation_saved", (request, conversation))
+                store.save(conversation)
+                if len(turns) > before:  # answered, not stopped
+                    self._emit("turn_saved", (request, conversation.id, turns[-1]))
                 self._emit("conversations_listed", (store.list(),))
             finally:
                 self._emit("answer_finished", (request,))
 
         self._model_job("answering", job)
+
+    def _conversation_for(self, conversation_id: str | None) -> Conversation:
+        """The conversation to answer in (model worker only): the one answered in last
+        when it is the one named, else a new one or the saved one of that id."""
+        current = self._conversation
+        if conversation_id is None:
+            current = Conversation()
+        elif current is None or current.id != conversation_id:
+            current = self.assistant.conversations.load(conversation_id)
+        self._conversation = current
+        return current
 
     def cancel_answer(self) -> None:
         if self._answer_cancel is not None:
@@ -284,6 +311,9 @@ class EngineService:
     # -- conversations -------------------------------------------------------------------
 
     def open_conversation(self, conversation_id: str) -> None:
+        """Send a saved conversation to show (`conversation_opened`); the engine keeps
+        the turns and answers in it when a question names it."""
+
         def job() -> None:
             self._emit("conversation_opened", (self.assistant.conversations.load(conversation_id),))
 
@@ -319,19 +349,20 @@ class EngineService:
         chosen = tuple(voice)
 
         def job() -> None:
-            self._emit("voice_applied", (self.assistant.use_voice(chosen),))
+            self._emit("voice_applied", (self.assistant.voices.use(chosen),))
 
         self._model_job("switching the voice", job)
 
     def list_adapters(self) -> None:
-        self._model_job(
-            "listing adapters", lambda: self._emit("adapters_listed", (self.assistant.adapters(),))
-        )
+        def job() -> None:
+            self._emit("adapters_listed", (self.assistant.voices.entries(),))
+
+        self._model_job("listing adapters", job)
 
     def add_adapter(self, path: str) -> None:
         def job() -> None:
-            self.assistant.add_adapter(path)
-            self._emit("adapters_listed", (self.assistant.adapters(),))
+            self.assistant.voices.add(path)
+            self._emit("adapters_listed", (self.assistant.voices.entries(),))
 
         self._model_job(f"adding the adapter {Path(path).name}", job)
 
@@ -341,11 +372,11 @@ class EngineService:
         request = self._origin[1]
 
         def job() -> None:
-            result = self.assistant.train_adapter(
+            result = self.assistant.voices.train(
                 samples, name, config, lambda p: self._emit("training_progress", (p,)), cancel
             )
             self._emit("training_finished", (request, result))
-            self._emit("adapters_listed", (self.assistant.adapters(),))
+            self._emit("adapters_listed", (self.assistant.voices.entries(),))
 
         self._model_job(f"training {name}", job)
 

@@ -51,8 +51,8 @@ EVENTS: dict[str, str] = {
     "training_progress": "engine.training.TrainingProgress",
     "training_finished": "request id, TrainingResult | None (cancelled)",
     "conversations_listed": "list[SavedConversation], newest first",
-    "conversation_opened": "Conversation",
-    "conversation_saved": "request id, the Conversation with its new turn",
+    "conversation_opened": "Conversation, to show (the engine keeps it)",
+    "turn_saved": "request id, conversation id, the new Turn (the engine kept it)",
     "settings_loaded": "Settings, data dir",
     "engine_described": "request id, engine.service.engine_service.EngineFacts",
 }

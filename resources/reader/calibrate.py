@@ -74,7 +74,7 @@ def measure() -> dict[str, object]:
     with squad.indexed(chosen.files, None) as (assistant, _folder):
         if not assistant.reader.applied:
             raise SystemExit(f"the reader does not apply: {assistant.reader.reason}")
-        assistant.use_voice(())  # the reader alone
+        assistant.voices.use(())  # the reader alone
         answerer = assistant.answerer
         generator = assistant.generator
         first_id, second_id = DeclinePolicy(1.0, NOT_FOUND).decline_tokens(generator)

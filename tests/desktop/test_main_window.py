@@ -155,7 +155,7 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):
     second = open_window(qtbot, tmp_path)
     try:
         qtbot.waitUntil(lambda: question in second.chat.transcript.toPlainText(), timeout=10_000)
-        assert second.conversation.turns[0].question == question
+        assert second.conversation_id is not None  # the engine's, reopened
         assert second.history.count() == 1
         assert second.settings.value("geometry") is not None  # the first window saved it
 

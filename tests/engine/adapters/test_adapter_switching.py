@@ -166,8 +166,8 @@ def test_bad_files_are_refused_and_the_current_set_stays(
 def assistant(tmp_path_factory, embedder, generator, files):
     root = tmp_path_factory.mktemp("voices")
     with sample_folder_assistant(root, embedder, generator) as assistant:
-        assistant.add_adapter(files["a"], name="strong")
-        assistant.add_adapter(files["wider"], name="other-model", any_model=True)
+        assistant.voices.add(files["a"], name="strong")
+        assistant.voices.add(files["wider"], name="other-model", any_model=True)
         yield assistant
     # Closing the Assistant closed the shared model too; it reloads on next use.
 
@@ -179,33 +179,39 @@ def final(events) -> Answer:
 QUESTION = "How much does membership cost per month?"
 
 
-def test_a_conversation_answers_in_its_voice(assistant):
+def test_answers_come_in_the_voice_applied_until_it_changes(assistant):
     plain = final(assistant.ask(QUESTION))
-    conversation = Conversation(voice=(AdapterChoice("strong", 2.0),))
+    strong = (AdapterChoice("strong", 2.0),)
+    assert assistant.voices.use(strong) == strong
+    assert assistant.voices.current == strong
+    conversation = Conversation()
     voiced = final(assistant.ask_in(conversation, QUESTION))
-    assert voiced.voice == (AdapterChoice("strong", 2.0),)
+    assert voiced.voice == strong and conversation.voice == strong  # the conversation notes it
     assert voiced.text != plain.text
     assert [turn.question for turn in conversation.turns] == [QUESTION]
-    again = final(assistant.ask(QUESTION))  # another conversation: no voice again
+    assert final(assistant.ask(QUESTION)).voice == strong  # it stays until changed
+    assistant.voices.use(())
+    again = final(assistant.ask(QUESTION))
     assert again.voice == () and again.text == plain.text
+    assert assistant.voices.current == ()
     assert "35" in plain.text and plain.citations
 
 
 def test_the_facade_refuses_bad_voices_and_keeps_the_current_one(assistant, generator):
-    assistant.use_voice([AdapterChoice("strong", 1.0)])
+    assistant.voices.use([AdapterChoice("strong", 1.0)])
     with pytest.raises(AdapterError, match="another gemma3 model"):
-        assistant.use_voice([AdapterChoice("other-model")])
+        assistant.voices.use([AdapterChoice("other-model")])
     with pytest.raises(UserInputError, match="no adapter named 'missing'"):
-        assistant.use_voice([AdapterChoice("missing")])
+        assistant.voices.use([AdapterChoice("missing")])
     with pytest.raises(UserInputError, match="chosen twice"):
-        assistant.use_voice([AdapterChoice("strong"), AdapterChoice("strong", 0.5)])
+        assistant.voices.use([AdapterChoice("strong"), AdapterChoice("strong", 0.5)])
     assert [a.name for a in generator.adapters] == ["reader", "strong"]  # the reader under it
     answer = final(assistant.ask(QUESTION, voice=[AdapterChoice("strong", 1.0)]))
     assert answer.text and not answer.cancelled
 
 
 def test_listing_marks_what_fits(assistant):
-    entries = {entry.name: entry for entry in assistant.adapters()}
+    entries = {entry.name: entry for entry in assistant.voices.entries()}
     assert entries["strong"].usable
     assert not entries["other-model"].usable
 
@@ -213,12 +219,12 @@ def test_listing_marks_what_fits(assistant):
 def test_removing_an_active_adapter_stops_applying_it(assistant, generator, files, tmp_path):
     copy = tmp_path / "temporary.gguf"
     shutil.copyfile(files["b"], copy)
-    assistant.add_adapter(copy)
-    assistant.use_voice([AdapterChoice("temporary")])
+    assistant.voices.add(copy)
+    assistant.voices.use([AdapterChoice("temporary")])
     assert [a.name for a in generator.adapters] == ["reader", "temporary"]
-    assistant.remove_adapter("temporary")
+    assistant.voices.remove("temporary")
     assert [a.name for a in generator.adapters] == ["reader"]
-    assert "temporary" not in assistant.adapter_library.names()
+    assert "temporary" not in assistant.voices.names()
 
 
 def test_a_small_cache_budget_keeps_a_prefix_that_is_exact(model, files):

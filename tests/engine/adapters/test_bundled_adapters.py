@@ -32,13 +32,13 @@ def test_each_bundled_adapter_is_valid_and_documented(name, generator):
 
 def test_bundled_adapters_are_installed_once(tmp_path, embedder, generator):
     with Assistant(tmp_path / "home", embedder=embedder, generator=generator) as assistant:
-        entries = {entry.name: entry for entry in assistant.adapters()}
+        entries = {entry.name: entry for entry in assistant.voices.entries()}
         assert all(entries[name].usable for name in VOICES)
-        assert assistant.adapter_report("warm")["name"] == "warm"
-        assistant.remove_adapter("warm")
+        assert assistant.voices.report("warm")["name"] == "warm"
+        assistant.voices.remove("warm")
     with Assistant(tmp_path / "home", embedder=embedder, generator=generator) as assistant:
-        assert "warm" not in assistant.adapter_library.names()
-        assert "concise" in assistant.adapter_library.names()
+        assert "warm" not in assistant.voices.names()
+        assert "concise" in assistant.voices.names()
 
 
 @pytest.fixture(scope="module")

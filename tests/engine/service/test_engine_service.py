@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from engine.answer.answering import Answer, AnswerText, Timings
-from engine.answer.conversation import Conversation, ConversationStore
+from engine.answer.conversation import Conversation, ConversationStore, Turn
 from engine.assistant import Assistant
 from engine.errors import ModelNotFoundError, UserInputError
 from engine.service.engine_service import EngineService
@@ -135,6 +135,8 @@ class ScriptedAssistant:
         self.conversations = ConversationStore(root / "conversations")
         self.settings = SimpleNamespace()
         self.paths = SimpleNamespace(data_dir=root)
+        self.voices = SimpleNamespace(entries=lambda: [])
+        self.asked: list[list[str]] = []  # the turns each question was asked after
 
     def status(self) -> str:
         return "status"
@@ -155,18 +157,16 @@ class ScriptedAssistant:
     def generator(self) -> Any:
         return SimpleNamespace(model_id="scripted")
 
-    def adapters(self) -> list[str]:
-        return []
-
     def close(self) -> None:
         pass
 
     def ask_in(self, conversation: Conversation, question: str, cancel: Any) -> Iterator[Any]:
         if isinstance(self.script, Exception):
             raise self.script
+        self.asked.append([turn.question for turn in conversation.turns])
         for event in self.script:
             if isinstance(event, Answer):
-                conversation.turns.append(SimpleNamespace(question=question, answer=event.text))
+                conversation.turns.append(Turn(question, event.text))
             yield event
 
 
@@ -186,7 +186,7 @@ def test_an_answer_ends_with_answer_finished_whatever_happens(tmp_path, script):
     try:
         service.dispatch("start", 1, ())
         events.until("model_state")
-        service.dispatch("ask", 7, (Conversation(), "When is the boiler inspected?"))
+        service.dispatch("ask", 7, (None, "When is the boiler inspected?"))
         assert events.until("answer_finished") == (7,)
         asked = [args for event, args in events.seen if event.startswith("answer_event")]
         if isinstance(script, Exception):
@@ -196,6 +196,45 @@ def test_an_answer_ends_with_answer_finished_whatever_happens(tmp_path, script):
         else:
             assert [args[1] for args in asked] == script
             names = events.names()
-            assert names.index("conversation_saved") < names.index("answer_finished")
+            assert names.index("turn_saved") < names.index("answer_finished")
+    finally:
+        service.shutdown()
+
+
+def test_the_engine_owns_the_conversation_and_sends_back_only_the_new_turn(tmp_path):
+    script = [AnswerText("In October."), _answer("In October.")]
+    assistant = ScriptedAssistant(tmp_path, script)
+    events = Events()
+    service = EngineService(lambda: assistant, events)
+    try:
+        service.dispatch("start", 1, ())
+        service.dispatch("ask", 2, (None, "When is the boiler inspected?", "/docs"))
+        request, conversation_id, turn = events.until("turn_saved")
+        assert (request, turn) == (2, Turn("When is the boiler inspected?", "In October."))
+        service.dispatch("ask", 3, (conversation_id, "And the lease?", "/docs"))
+        assert events.until("turn_saved")[:2] == (3, conversation_id)
+        service.dispatch("ask", 4, (conversation_id, "And the lease?", "/docs", True))
+        assert events.until("turn_saved")[:2] == (4, conversation_id)
+        events.until("answer_finished")
+        first = "When is the boiler inspected?"
+        # the follow-up saw the first turn; regenerating answered it again in place
+        assert assistant.asked == [[], [first], [first]]
+        saved = assistant.conversations.load(conversation_id)
+        assert [t.question for t in saved.turns] == [first, "And the lease?"]
+        assert saved.scope == "/docs"
+        service.dispatch("ask", 5, (None, "Something new?"))
+        assert events.until("turn_saved")[1] != conversation_id  # None starts a new one
+    finally:
+        service.shutdown()
+
+    # a later engine answers in a saved conversation named by its id, turns and all
+    assistant = ScriptedAssistant(tmp_path, script)
+    events = Events()
+    service = EngineService(lambda: assistant, events)
+    try:
+        service.dispatch("start", 1, ())
+        service.dispatch("ask", 2, (conversation_id, "Who signed it?"))
+        assert events.until("turn_saved")[:2] == (2, conversation_id)
+        assert assistant.asked == [[first, "And the lease?"]]
     finally:
         service.shutdown()
