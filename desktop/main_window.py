@@ -35,6 +35,7 @@ from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
 from engine.answer.answering import Answer, AnswerText, SourcesFound
+from engine.search.multistep import lookup_summary
 from engine.service.protocol import Failure
 
 VOICE_DEBOUNCE_MS = 200
@@ -256,6 +257,8 @@ class MainWindow(QMainWindow):
                 note = "The model wrote no source numbers; Docent matched them."
             elif event.uncited:
                 note = "This answer cites no source: check it against the passages."
+            if (summary := lookup_summary(event.lookups)) and not event.cancelled:
+                note = f"{note} {summary}." if note else f"{summary}."
             self.chat.finish(event.text, note, cited)
             self.sources.show_sources(event.sources, event.question, cited)
 

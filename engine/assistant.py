@@ -20,7 +20,7 @@ from engine.adapters import AdapterChoice, AdapterLibrary
 from engine.adapters.bundled import install_bundled
 from engine.adapters.reader import ReaderState, decline_policy, reader_state
 from engine.adapters.voices import Voices
-from engine.answer.answering import Answer, Answerer, AnswerSearch, AskEvent, RelevanceGate
+from engine.answer.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import DocentError, UserInputError
@@ -33,6 +33,7 @@ from engine.models.choice import resolve_model
 from engine.models.embedding import Embedder, SentenceTransformerEmbedder
 from engine.models.generation import LlamaGenerator
 from engine.resources import bundled_adapters
+from engine.search.multistep import MultiStepSearch
 from engine.search.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths, save_settings
 from engine.store import Store
@@ -235,8 +236,11 @@ class Assistant:
                     self.settings.history_turns,
                     shape,
                 )
-                search = AnswerSearch(
-                    retriever, self.settings.answer_sources, self.settings.follow_up_weight
+                search = MultiStepSearch(
+                    retriever,
+                    self.settings.answer_sources,
+                    self.settings.follow_up_weight,
+                    max_extra=max(0, self.settings.lookup_steps),
                 )
                 self._answerer = Answerer(search, generator, builder, self.relevance_gate, decline)
             return self._answerer

@@ -156,6 +156,12 @@ class Settings:
         default=_GATE.floor,
         metadata=_describe("...if at least this similar. None passes: 'not in your documents'."),
     )
+    lookup_steps: int = field(
+        default=2,
+        metadata=_describe(
+            "Extra searches an answer may make (questions that span documents); 0 = one search."
+        ),
+    )
     history_turns: int = field(
         default=2, metadata=_describe("Earlier turns of a conversation shown to the model.")
     )

@@ -37,7 +37,8 @@ from engine.answer.prompting import (
 from engine.jobs import CancelToken
 from engine.models.generation import Generator, Segment
 from engine.search.keywords import term_coverage
-from engine.search.retrieval import Retriever, SearchHit
+from engine.search.multistep import Lookup, LookupStep
+from engine.search.retrieval import SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -56,23 +57,9 @@ _EXAMPLE_TEXT = " ".join(
 EMPTY_ANSWER = "The model returned no answer; the passages it was given are listed below."
 AbstainReason = Literal["no relevant passage", "not in the sources"]
 
-# (question, context queries, scope) -> hits
-Search = Callable[[str, list[str], str | None], list[SearchHit]]
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerSearch:
-    """How an answer searches (a `Search`): the retriever, how many passages, and the
-    weight of a conversation's context in a follow-up's retrieval."""
-
-    retriever: Retriever
-    sources: int
-    context_weight: float
-
-    def __call__(self, question: str, context: list[str], scope: str | None) -> list[SearchHit]:
-        return self.retriever.search_in_context(
-            question, context, k=self.sources, scope=scope, context_weight=self.context_weight
-        )
+# (question, context queries, scope) -> the passages found and how
+# (engine.search.multistep.MultiStepSearch)
+Search = Callable[[str, list[str], str | None], Lookup]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +130,7 @@ class Answer:
     reader: bool = False  # the built-in reader adapter was applied (engine.adapters.reader)
     # P(the not-found sentence) when a DeclinePolicy decided (engine.answer.declining), else None
     decline_probability: float | None = None
+    lookups: tuple[LookupStep, ...] = ()  # the searches that found `sources`, in order
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -167,6 +155,7 @@ class Answer:
             "decline_probability": (
                 None if self.decline_probability is None else round(self.decline_probability, 4)
             ),
+            "lookups": [step.to_dict() for step in self.lookups],
             "timings": self.timings.to_dict(),
         }
 
@@ -291,7 +280,8 @@ class Answerer:
         cancel: CancelToken | None = None,
     ) -> Iterator[AskEvent]:
         started = time.perf_counter()
-        hits = self.search(question, list(context), scope)
+        lookup = self.search(question, list(context), scope)
+        hits, steps = lookup.hits, lookup.steps
         retrieval_ms = (time.perf_counter() - started) * 1000
         relevant = self.gate.passes(question, hits)
         yield SourcesFound(tuple(hits), relevant)
@@ -305,11 +295,13 @@ class Answerer:
                 Timings(retrieval_ms, 0, None, None, 0, None, total),
                 abstained=True,
                 abstain_reason="no relevant passage",
+                lookups=steps,
             )
             return
 
         self.prepare(cancel)
-        prompt = self.builder.build(question, hits, history)
+        several = sum(1 for step in steps if step.added) > 1  # more than the question's own
+        prompt = self.builder.build(question, hits, history, fair_shares=several)
         handed_off = time.perf_counter()
         first: float | None = None
         last = handed_off
@@ -386,6 +378,7 @@ class Answerer:
             example_echo_dropped=echoes,
             model=self.generator.model_id,
             decline_probability=opening.decline_probability if opening else None,
+            lookups=steps,
         )
 
     def _open(

@@ -138,8 +138,17 @@ class PromptBuilder:
         return first[:length]
 
     def build(
-        self, question: str, hits: Sequence[SearchHit], history: Sequence[Turn] = ()
+        self,
+        question: str,
+        hits: Sequence[SearchHit],
+        history: Sequence[Turn] = (),
+        fair_shares: bool = False,
     ) -> Prompt:
+        """The prompt for `question` with as many of `hits` (in order) as the budget holds.
+
+        With `fair_shares` (passages found by several searches), no passage may take more
+        than an equal share of the room when they do not all fit, so a long passage from
+        the first search cannot crowd out what a later search found."""
         n_ctx = self.generator.n_ctx
         max_tokens = max(16, min(self.answer_tokens, n_ctx // 4))
         limit = n_ctx - max_tokens
@@ -165,6 +174,20 @@ class PromptBuilder:
         if self.shape.sentences_per_source:
             keep = self.shape.sentences_per_source
             hits = [replace(hit, text=excerpt(hit.text, question, keep)) for hit in hits]
+        if fair_shares and hits:
+            share = max(MIN_CUT_SOURCE_TOKENS, room // len(hits))
+            sizes = [self._count(self._source_segments(n, h)) for n, h in enumerate(hits, 1)]
+            if sum(sizes) > room:
+                shared = []
+                for hit, size in zip(hits, sizes, strict=True):
+                    if size > share:
+                        overhead = size - self._count([Segment(hit.text)])
+                        fits = max(MIN_CUT_SOURCE_TOKENS, share - overhead)
+                        text, _ = self._clip(hit.text, fits)
+                        hit = replace(hit, text=text)
+                        cut = True
+                    shared.append(hit)
+                hits = shared
         for hit in hits:
             size = self._count(self._source_segments(len(chosen) + 1, hit))
             if size <= room:

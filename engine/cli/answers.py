@@ -19,10 +19,12 @@ from engine.cli.adapters import describe_voice, parse_voice
 from engine.cli.terminal import EXIT_INTERRUPTED, CancelOnSigint
 from engine.errors import DocentError, UserInputError
 from engine.jobs import CancelToken
+from engine.search.multistep import lookup_summary
 
 CHAT_HELP = """commands:
   /new        start a new conversation (forget earlier turns)
   /sources    show every passage behind the last answer
+  /trace      show the searches behind the last answer
   /voice NAME [STRENGTH] [NAME [STRENGTH]]...
               answer in these adapters' style from now on (strength 0 to 2)
   /voice none back to no voice;  /voice alone shows the current voice
@@ -48,6 +50,7 @@ def ask(
     folder: str | None,
     as_json: bool,
     voice: tuple[AdapterChoice, ...] = (),
+    trace: bool = False,
 ) -> int:
 
     check_ready(assistant, folder)
@@ -56,7 +59,7 @@ def ask(
     cancel = CancelToken()
     with CancelOnSigint(cancel):
         answer = answer_in_terminal(
-            assistant, question, conversation, cancel, None if as_json else sys.stdout
+            assistant, question, conversation, cancel, None if as_json else sys.stdout, trace
         )
     if as_json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
@@ -68,6 +71,7 @@ def chat(
     folder: str | None,
     stream_in: TextIO = sys.stdin,
     voice: tuple[AdapterChoice, ...] = (),
+    trace: bool = False,
 ) -> int:
 
     check_ready(assistant, folder)
@@ -116,6 +120,12 @@ def chat(
             else:
                 print_sources(last, sys.stdout, everything=True)
             continue
+        if text == "/trace":
+            if last is None:
+                print("(no answer yet)")
+            else:
+                print_trace(last, sys.stdout)
+            continue
         if text.startswith("/"):
             print(f"unknown command {text.split()[0]}; /help lists commands")
             continue
@@ -123,7 +133,7 @@ def chat(
         print("docent> ", end="", flush=True)
         try:
             with CancelOnSigint(cancel):
-                last = answer_in_terminal(assistant, text, conversation, cancel, sys.stdout)
+                last = answer_in_terminal(assistant, text, conversation, cancel, sys.stdout, trace)
         except DocentError as exc:  # a bad question or model error: say so, keep chatting
             print(f"\ndocent: {exc}", file=sys.stderr, flush=True)
             continue
@@ -151,6 +161,7 @@ def answer_in_terminal(
     conversation: Conversation,
     cancel: CancelToken,
     out: TextIO | None,
+    trace: bool = False,
 ) -> Answer:
     """Run one question; stream it to `out` (None: silently) and return the Answer."""
     final: Answer | None = None
@@ -165,7 +176,24 @@ def answer_in_terminal(
     assert final is not None
     if out is not None:
         render_ending(final, out)
+        render_lookups(final, out, trace)
     return final
+
+
+def print_trace(answer: Answer, out: TextIO) -> None:
+    """Each search behind an answer: why it ran, what it looked for, what it added."""
+    out.write("searches:\n")
+    for number, step in enumerate(answer.lookups, 1):
+        added = ", ".join(Path(path).name for path in step.added) or "nothing new"
+        out.write(f"  {number}. {step.why}: {step.query!r} -> {added}\n")
+
+
+def render_lookups(answer: Answer, out: TextIO, trace: bool) -> None:
+    """Every search with `trace`; else one line when the answer took more than one."""
+    if trace:
+        print_trace(answer, out)
+    elif (summary := lookup_summary(answer.lookups)) and not answer.cancelled:
+        out.write(f"({summary})\n")
 
 
 def render_ending(answer: Answer, out: TextIO) -> None:

@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folder", metavar="PATH", help="only use passages under this path")
     parser.add_argument("--model", metavar="FILE.gguf", help="answer with this GGUF model")
+    parser.add_argument("--trace", action="store_true", help="list every search behind each answer")
     from engine.cli import adapters as cli_adapters
 
     cli_adapters.add_voice_options(parser)
@@ -144,8 +145,10 @@ def _run(args: argparse.Namespace) -> int:
 
             voice = voice_from_args(args)
             if args.command == "ask":
-                return cli_answers.ask(assistant, args.question, args.folder, args.json, voice)
-            return cli_answers.chat(assistant, args.folder, voice=voice)
+                return cli_answers.ask(
+                    assistant, args.question, args.folder, args.json, voice, args.trace
+                )
+            return cli_answers.chat(assistant, args.folder, voice=voice, trace=args.trace)
         if args.command == "adapters":
             from engine.cli import adapters as cli_adapters
 

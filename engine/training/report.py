@@ -23,6 +23,7 @@ from engine.jobs import CancelToken
 from engine.models.generation import LlamaGenerator
 from engine.resources import sample_docs
 from engine.search.keywords import term_coverage
+from engine.search.multistep import Lookup
 from engine.search.retrieval import SearchHit
 from engine.training.dataset import Example
 
@@ -86,7 +87,7 @@ def compare_answers(
     if not passages:
         return []
     answerer = Answerer(
-        lambda question, _context, _scope: _closest(question, passages),
+        lambda question, _context, _scope: Lookup.single(question, _closest(question, passages)),
         generator,
         PromptBuilder(generator, shape=shape),
         RelevanceGate(0.0, 1.0, 0.0),  # these passages are the right ones: always answer

@@ -151,3 +151,43 @@ def test_about_shows_only_for_its_own_describe_request(window, monkeypatch):
     window.show_about()
     window.bridge.engine_described.emit(window._about_request, facts)
     assert len(shown) == 1 and "/models/m.gguf" in shown[0]
+
+
+def _answer(question: str, lookups: tuple[Any, ...]) -> Any:
+    from engine.answer.answering import Answer, Timings
+
+    timings = Timings(1.0, 10, 5.0, 4.0, 3, 10.0, 20.0)
+    return Answer(question, "Leeds [2].", (), timings, uncited=False, lookups=lookups)
+
+
+def test_an_answer_that_took_several_searches_says_what_was_looked_up(window):
+    from engine.search.multistep import LookupStep
+
+    question = "Where is the plumber who installed the heater based?"
+    window.ask(question)
+    request = window.request
+    steps = (
+        LookupStep(question, "the question", ("/d/heater.md",)),
+        LookupStep("Marta Kowalski based", "follow", ("/d/marta.md",), "Marta Kowalski"),
+    )
+    window.bridge.answer_event.emit(request, _answer(question, steps))
+    window.bridge.answer_finished.emit(request)
+    assert window.chat.turns[-1].note == "Looked up: 'Marta Kowalski'."
+
+
+def test_the_window_names_the_engines_conversation_and_only_that(window):
+    window.ask("When is the kiln fired?")
+    first = window.request
+    assert window.bridge.sent[-1] == ("ask", ("When is the kiln fired?", None, None, False))
+    window.bridge.turn_saved.emit(first, "c0ffee", object())
+    window.bridge.answer_finished.emit(first)
+    assert window.conversation_id == "c0ffee"
+    window.ask("And on Sundays?")  # a follow-up names the conversation the engine kept
+    assert window.bridge.sent[-1] == ("ask", ("And on Sundays?", "c0ffee", None, False))
+    window.bridge.answer_finished.emit(window.request)
+    window.regenerate()
+    assert window.bridge.sent[-1] == ("ask", ("And on Sundays?", "c0ffee", None, True))
+    window.bridge.answer_finished.emit(window.request)
+    window.new_conversation()
+    window.ask("Who looks after the boiler?")
+    assert window.bridge.sent[-1][1][1] is None  # a new conversation: the engine starts one

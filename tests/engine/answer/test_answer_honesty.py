@@ -69,10 +69,11 @@ class ScriptedGenerator:
 def scripted_answer(generator: Any, pieces: list[str], question: str) -> Answer:
     from engine.answer.answering import Answerer, RelevanceGate
     from engine.answer.prompting import PromptBuilder
+    from engine.search.multistep import Lookup
 
     scripted = ScriptedGenerator(generator, pieces)
     answerer = Answerer(
-        lambda _q, _c, _s: list(SOURCES),
+        lambda q, _c, _s: Lookup.single(q, SOURCES),
         scripted,  # type: ignore[arg-type]
         PromptBuilder(scripted),  # type: ignore[arg-type]
         RelevanceGate(0.0, 1.0, 0.0),

@@ -14,6 +14,7 @@ from engine.answer.answering import Answer, Answerer, AnswerText, RelevanceGate
 from engine.answer.declining import DeclinePolicy, softmax_at
 from engine.answer.prompting import NOT_FOUND, READER_SHAPE, PromptBuilder
 from engine.models.generation import Segment
+from engine.search.multistep import Lookup
 from engine.search.retrieval import SearchHit
 
 THE, DOCUMENTS, DENVER, PARIS = 1, 2, 3, 4
@@ -119,7 +120,7 @@ class CountingStreams:
 def ask(generator: Any, threshold: float) -> tuple[list[Any], CountingStreams]:
     counting = CountingStreams(generator)
     answerer = Answerer(
-        lambda _q, _c, _s: list(SOURCES),
+        lambda q, _c, _s: Lookup.single(q, SOURCES),
         counting,  # type: ignore[arg-type]
         PromptBuilder(counting, shape=READER_SHAPE),  # type: ignore[arg-type]
         RelevanceGate(0.0, 1.0, 0.0),

@@ -1,0 +1,317 @@
+"""Multi-step retrieval: search, check what the passages cover, search again.
+
+A question that needs two documents rarely finds both with one search. The loop runs
+the question first, then at most `max_extra` more searches, each chosen by a
+`QueryProposer` from what the question asks and what has been found:
+
+- a comparison or conjunction ("Are A and B both ...?", "Which is older, A or B?") is
+  searched once per named thing, and each keeps its own places among the sources;
+- a bridge question ("What did the writer who ... write about?"), when the passages
+  found do not cover the question, is searched again for the names the best passages
+  hold and the question lacks, together with the question's words they did not cover;
+  a passage found that way is kept only when it is about that name (the name in its
+  file name or heading, or in its opening);
+- the loop stops when every part is covered, when a step finds nothing new, at the cap,
+  or at the time budget.
+
+`RuleProposer` needs no model (the bundled one cannot plan). A model that can plan may
+be asked instead through another proposer on the same loop, budget and trace. Every
+step is recorded (`LookupStep`: the query, why, what it added) for the Answer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from engine.search.keywords import query_terms, stem, word_stems
+from engine.search.names import compared_names, mentions, names_in, other_words
+from engine.search.retrieval import Retriever, SearchHit
+
+OPENING_CHARS = 200  # a passage "is about" a name found in its first characters
+COVERED = 1.0  # the best passage holds this share of the question's words: covered
+BRIDGE_PASSAGES = 2  # names for the next search come from the best passages this many
+BRIDGE_NAMES = 2  # names searched in one bridge step (one embedding batch)
+
+
+@dataclass(frozen=True, slots=True)
+class LookupStep:
+    """One search of an answer's retrieval."""
+
+    query: str
+    why: str  # "the question", "compare: 'Ed Wood'", "follow 'Ed Wood' from passage 1"
+    added: tuple[str, ...] = ()  # paths of the passages it brought that were not there
+    subject: str = ""  # the name it looked up ("" for the question itself)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "why": self.why,
+            "subject": self.subject or None,
+            "added": list(self.added),
+        }
+
+
+def lookup_summary(steps: Sequence[LookupStep]) -> str:
+    """One line for a person: "Looked up: 'Scott Derrickson', then 'Ed Wood'" ("" when
+    the question was the only search)."""
+    names = [f"'{step.subject}'" for step in steps[1:] if step.subject]
+    return "Looked up: " + ", then ".join(names) if names else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What an answer's retrieval found: the passages, best first, and how."""
+
+    hits: list[SearchHit]
+    steps: tuple[LookupStep, ...]
+
+    @classmethod
+    def single(cls, query: str, hits: Sequence[SearchHit]) -> Lookup:
+        """Passages found by one search of `query` (or given)."""
+        return cls(list(hits), (LookupStep(query, "the question", tuple(h.path for h in hits)),))
+
+
+@dataclass(frozen=True, slots=True)
+class NextSearch:
+    query: str
+    why: str
+    name: str = ""  # the passage found must be about this name ("" : any passage)
+    source: str = ""  # the path of the passage the name was found in
+
+
+@dataclass(slots=True)
+class LookupState:
+    """What the loop knows between steps (what a proposer reads)."""
+
+    question: str
+    found: list[SearchHit]
+    steps: list[LookupStep] = field(default_factory=list)
+    tried: set[str] = field(default_factory=set)  # queries already run
+
+
+class QueryProposer(Protocol):
+    def first(self, question: str) -> list[NextSearch]:
+        """The searches to run after the question's own (a comparison's parts)."""
+        ...
+
+    def next(self, state: LookupState) -> list[NextSearch]:
+        """The searches to run next, or [] when the question is covered."""
+        ...
+
+
+def _title(hit: SearchHit) -> str:
+    return f"{Path(hit.path).stem} {hit.heading}"
+
+
+def is_about(hit: SearchHit, name: str) -> bool:
+    """Is the passage about `name`: in its file name, heading or opening?"""
+    return mentions(_title(hit), name) or mentions(hit.text[:OPENING_CHARS], name)
+
+
+def coverage(question: str, hits: Sequence[SearchHit]) -> float:
+    """Share of the question's content words that the passages hold between them."""
+    terms = {stem(t) for t in query_terms(question)}
+    if not terms:
+        return 1.0
+    held: set[str] = set()
+    for hit in hits:
+        held |= word_stems(f"{_title(hit)} {hit.text}")
+    return len(terms & held) / len(terms)
+
+
+class RuleProposer:
+    """The next searches by rule: one per compared thing, then bridge names."""
+
+    def __init__(self, covered: float = COVERED) -> None:
+        self.covered = covered
+
+    def first(self, question: str) -> list[NextSearch]:
+        names = compared_names(question)
+        rest = " ".join(other_words(question, names))
+        return [NextSearch(f"{name} {rest}".strip(), f"compare: '{name}'", name) for name in names]
+
+    def next(self, state: LookupState) -> list[NextSearch]:
+        best = state.found[:BRIDGE_PASSAGES]
+        if not best or coverage(state.question, best[:1]) >= self.covered:
+            return []
+        question_stems = word_stems(state.question)
+        seen_text = " ".join(f"{_title(h)} {h.text}" for h in best[:1])
+        uncovered = [t for t in query_terms(state.question) if stem(t) not in word_stems(seen_text)]
+        shown = state.found
+        scored: dict[str, tuple[int, int, int]] = {}  # name -> (-question words near it, rank, at)
+        for rank, hit in enumerate(best):
+            for name, near in bridge_names(hit, state.question):
+                if word_stems(name) <= question_stems or name in scored:
+                    continue
+                if any(is_about(other, name) for other in shown if other is not hit):
+                    continue  # a passage about it is there already
+                scored[name] = (-near, rank, len(scored))
+        searches = []
+        for name in sorted(scored, key=lambda n: scored[n]):
+            query = " ".join([name, *uncovered])
+            if query in state.tried:
+                continue
+            rank = scored[name][1] + 1
+            why = f"follow '{name}' from passage {rank}"
+            searches.append(NextSearch(query, why, name, best[rank - 1].path))
+            if len(searches) == BRIDGE_NAMES:
+                break
+        return searches
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def bridge_names(hit: SearchHit, question: str) -> list[tuple[str, int]]:
+    """The names a passage holds besides its own subject, each with the number of the
+    question's words in the sentence it stands in (the likeliest bridge first)."""
+    wanted = {stem(t) for t in query_terms(question)}
+    found: list[tuple[str, int]] = []
+    for sentence in _SENTENCE.finditer(hit.text):
+        text = sentence.group()
+        near = len(wanted & word_stems(text))
+        for name in names_in(text):
+            single = " " not in name.text
+            if single and not text[: name.start].strip():
+                continue  # one capitalised word opening a sentence is not a name
+            if _DATE.match(name.text) or mentions(_title(hit), name.text):
+                continue
+            found.append((name.text, near))
+    return found
+
+
+_DATE = re.compile(
+    r"^(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?(\s+\d+)?$"
+)
+
+
+class MultiStepSearch:
+    """Search, check coverage, search again: an answer's retrieval (a `Search`)."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        sources: int,
+        context_weight: float,
+        max_extra: int = 2,
+        budget_s: float = 1.0,
+        proposer: QueryProposer | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.sources = sources
+        self.context_weight = context_weight
+        self.max_extra = max_extra
+        self.budget_s = budget_s
+        self.proposer = proposer or RuleProposer()
+
+    def __call__(self, question: str, context: list[str], scope: str | None) -> Lookup:
+        started = time.perf_counter()
+        k = self.sources
+        first = self.retriever.search_in_context(
+            question, context, k=k, scope=scope, context_weight=self.context_weight
+        )
+        state = LookupState(question, list(first))
+        state.steps.append(LookupStep(question, "the question", tuple(h.path for h in first)))
+        state.tried.add(question)
+        if self.max_extra <= 0:
+            return Lookup(first, tuple(state.steps))
+        parts = self.proposer.first(question)[: self.max_extra]
+        if parts:
+            lists = self._run(parts, state, scope)
+            kept = [
+                [h for h in found if is_about(h, part.name)] or found
+                for part, found in zip(parts, lists, strict=True)
+            ]
+            state.found = _interleave([list(first), *kept], k)
+            self._record(parts, kept, state, first)
+            return Lookup(state.found, tuple(state.steps))
+        extra = 0
+        while extra < self.max_extra and time.perf_counter() - started < self.budget_s:
+            searches = self.proposer.next(state)[: self.max_extra - extra]
+            if not searches:
+                break
+            extra += len(searches)
+            lists = self._run(searches, state, scope)
+            have = {h.path for h in state.found[:k]}
+            new: list[SearchHit] = []
+            sources: set[str] = set()
+            for search, found in zip(searches, lists, strict=True):
+                pick = next(
+                    (
+                        h
+                        for h in found
+                        if h.path not in have
+                        and h.path not in {n.path for n in new}
+                        and (not search.name or is_about(h, search.name))
+                    ),
+                    None,
+                )
+                added = (pick.path,) if pick else ()
+                state.steps.append(LookupStep(search.query, search.why, added, search.name))
+                if pick is not None:
+                    new.append(pick)
+                    sources.add(search.source)
+            if not new:
+                break  # the step found nothing new
+            state.found = _make_room(state.found, new, k, sources)
+        return Lookup(state.found, tuple(state.steps))
+
+    def _run(
+        self, searches: Sequence[NextSearch], state: LookupState, scope: str | None
+    ) -> list[list[SearchHit]]:
+        queries = [s.query for s in searches]
+        state.tried.update(queries)
+        return self.retriever.search_many(queries, k=self.sources, scope=scope)
+
+    def _record(
+        self,
+        searches: Sequence[NextSearch],
+        lists: Sequence[Sequence[SearchHit]],
+        state: LookupState,
+        first: Sequence[SearchHit],
+    ) -> None:
+        shown = {h.path for h in state.found[: self.sources]}
+        seen = {h.path for h in first}
+        for search, found in zip(searches, lists, strict=True):
+            added = tuple(h.path for h in found if h.path in shown and h.path not in seen)
+            seen.update(added)
+            state.steps.append(LookupStep(search.query, search.why, added, search.name))
+
+
+def _key(hit: SearchHit) -> tuple[str, int, int]:
+    return (hit.path, hit.char_start, hit.char_end)
+
+
+def _interleave(lists: Sequence[Sequence[SearchHit]], k: int) -> list[SearchHit]:
+    """Take from each list in turn (best first), skipping passages already taken."""
+    taken: list[SearchHit] = []
+    keys: set[tuple[str, int, int]] = set()
+    depth = max((len(x) for x in lists), default=0)
+    for rank in range(depth):
+        for hits in lists:
+            if rank < len(hits) and _key(hits[rank]) not in keys:
+                taken.append(hits[rank])
+                keys.add(_key(hits[rank]))
+    return taken
+
+
+def _make_room(
+    found: Sequence[SearchHit], new: Sequence[SearchHit], k: int, sources: set[str]
+) -> list[SearchHit]:
+    """The new passages inside the first `k` places, in place of the weakest ones found
+    before, except the passages that led to them; what they displaced follows after."""
+    room = max(0, k - len(new))
+    kept = {id(h) for h in found if h.path in sources}
+    for hit in found:
+        if len(kept) >= room:
+            break
+        kept.add(id(hit))
+    first = [h for h in found if id(h) in kept][:room]
+    taken = {id(h) for h in first}
+    return [*first, *new, *(h for h in found if id(h) not in taken)]
