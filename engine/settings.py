@@ -157,7 +157,7 @@ class Settings:
         metadata=_describe("...if at least this similar. None passes: 'not in your documents'."),
     )
     lookup_steps: int = field(
-        default=2,
+        default=0,
         metadata=_describe(
             "Extra searches an answer may make (questions that span documents); 0 = one search."
         ),
