@@ -19,6 +19,7 @@ BENCHMARKS = (
     "retrieval_quality",
     "relevance",
     "follow_ups",
+    "multi_hop",
     "answers",
     "adapters",
     "training",

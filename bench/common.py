@@ -62,3 +62,9 @@ def load_all() -> dict[str, dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         out[data["benchmark"]] = data
     return out
+
+
+def ran_on(result: dict[str, Any]) -> str:
+    """The line under a benchmark's section: when and on what it ran."""
+    m = result["machine"]
+    return f"_Run {result['when']} on {m['cpus']} CPUs, Python {m['python']}, {m['platform']}._\n"

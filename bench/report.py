@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.common import load_all
+from bench.common import load_all, ran_on
+from bench.report_multi_hop import render as _multi_hop
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADER = """# Benchmarks
@@ -27,6 +28,7 @@ def write_markdown() -> Path:
         ("retrieval_quality", _quality),
         ("relevance", _relevance),
         ("follow_ups", _follow_ups),
+        ("multi_hop", _multi_hop),
         ("answers", _answers),
         ("adapters", _adapters),
         ("training", _training),
@@ -40,8 +42,7 @@ def write_markdown() -> Path:
 
 
 def _when(r: dict[str, Any]) -> str:
-    m = r["machine"]
-    return f"_Run {r['when']} on {m['cpus']} CPUs, Python {m['python']}, {m['platform']}._\n"
+    return ran_on(r)
 
 
 def _indexing(r: dict[str, Any]) -> str:
