@@ -52,8 +52,8 @@ PROJECT_PAIRS = ROOT / "resources" / "adapters" / "concise" / "samples.jsonl"
 NAME = "reader"
 SEED = 20261203
 TRAIN_ARTICLES = 24  # articles 0..23; 24..47 are held out for measurement
-POSITIVES = 800
-NEGATIVES = 260
+POSITIVES = 1150
+NEGATIVES = 370
 RANK = 16
 EPOCHS = 1.0
 MAX_MINUTES = 100.0
@@ -218,6 +218,7 @@ def _row(question: str, response: str, hits: list, kind: str, qid: str) -> dict[
 
 def train(max_minutes: float = MAX_MINUTES) -> Path:
     """Train the reader on samples.jsonl (reader prompt shape), copy it here with its report."""
+    from engine.adapters import AdapterLibrary
     from engine.answer.prompting import READER_SHAPE
     from engine.assistant import Assistant
     from engine.training import TrainingConfig, TrainingProgress, train_style_adapter
@@ -242,10 +243,12 @@ def train(max_minutes: float = MAX_MINUTES) -> Path:
     with tempfile.TemporaryDirectory(prefix="docent-reader-train-") as tmp:
         home = Path(tmp)
         with Assistant(home=home) as assistant:
+            # the reader itself: on the bare model (no reader under it), into a library
+            # of its own rather than through the home's voices
             result = train_style_adapter(
                 SAMPLES,
                 NAME,
-                assistant.adapter_library,
+                AdapterLibrary(home / "reader-build"),
                 assistant.generator,
                 config,
                 progress,
