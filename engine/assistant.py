@@ -22,6 +22,7 @@ from engine.adapters.reader import ReaderState, decline_policy, reader_state
 from engine.adapters.voices import Voices
 from engine.answer.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
+from engine.answer.document_list import DocumentLister
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.errors import DocentError, UserInputError
 from engine.index.indexer import Indexer, IndexReport
@@ -242,7 +243,9 @@ class Assistant:
                     self.settings.follow_up_weight,
                     max_extra=max(0, self.settings.lookup_steps),
                 )
-                self._answerer = Answerer(search, generator, builder, self.relevance_gate, decline)
+                gate = self.relevance_gate
+                lister = DocumentLister(retriever, gate)
+                self._answerer = Answerer(search, generator, builder, gate, decline, lister)
             return self._answerer
 
     # -- folders -------------------------------------------------------------------------

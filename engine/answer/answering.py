@@ -27,6 +27,7 @@ from engine.answer.citations import (
 )
 from engine.answer.conversation import Turn
 from engine.answer.declining import DeclinePolicy, Opening
+from engine.answer.document_list import DocumentLister, listing_text, listing_topic
 from engine.answer.prompting import (
     EXAMPLE_ANSWER,
     EXAMPLE_QUESTION,
@@ -131,6 +132,7 @@ class Answer:
     # P(the not-found sentence) when a DeclinePolicy decided (engine.answer.declining), else None
     decline_probability: float | None = None
     lookups: tuple[LookupStep, ...] = ()  # the searches that found `sources`, in order
+    listing: bool = False  # a "which documents ..." question, answered as a list of them
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -156,6 +158,7 @@ class Answer:
                 None if self.decline_probability is None else round(self.decline_probability, 4)
             ),
             "lookups": [step.to_dict() for step in self.lookups],
+            "listing": self.listing,
             "timings": self.timings.to_dict(),
         }
 
@@ -257,8 +260,10 @@ class Answerer:
         builder: PromptBuilder,
         gate: RelevanceGate,
         decline: DeclinePolicy | None = None,
+        lister: DocumentLister | None = None,
     ) -> None:
         self.search = search
+        self.lister = lister  # None: "which documents ..." questions are answered as others
         self.generator = generator
         self.builder = builder
         self.gate = gate
@@ -280,6 +285,10 @@ class Answerer:
         cancel: CancelToken | None = None,
     ) -> Iterator[AskEvent]:
         started = time.perf_counter()
+        topic = listing_topic(question) if self.lister is not None else None
+        if self.lister is not None and topic is not None:
+            yield from self._list_documents(self.lister, question, topic, scope, started)
+            return
         lookup = self.search(question, list(context), scope)
         hits, steps = lookup.hits, lookup.steps
         retrieval_ms = (time.perf_counter() - started) * 1000
@@ -379,6 +388,38 @@ class Answerer:
             model=self.generator.model_id,
             decline_probability=opening.decline_probability if opening else None,
             lookups=steps,
+        )
+
+    def _list_documents(
+        self,
+        lister: DocumentLister,
+        question: str,
+        topic: str,
+        scope: str | None,
+        started: float,
+    ) -> Iterator[AskEvent]:
+        """A "which documents ..." question: the documents about its topic, listed."""
+        documents = lister.documents(topic, scope)
+        retrieval_ms = (time.perf_counter() - started) * 1000
+        yield SourcesFound(tuple(documents), bool(documents))
+        text = listing_text(topic, documents)
+        yield AnswerText(text)
+        cited = resolve_citations(text, documents)
+        total = (time.perf_counter() - started) * 1000
+        yield Answer(
+            question,
+            cited.text,
+            tuple(documents),
+            Timings(retrieval_ms, 0, total, None, 0, None, total),
+            citations=cited.citations,
+            prompt_sources=len(documents),
+            abstained=not documents,
+            abstain_reason=None if documents else "no relevant passage",
+            uncited=not documents,
+            lookups=(
+                LookupStep(topic, "the documents about it", tuple(d.path for d in documents)),
+            ),
+            listing=True,
         )
 
     def _open(
