@@ -29,7 +29,7 @@ class Gate(Protocol):
 
 _KINDS = r"(?:files?|documents?|docs|notes|pdfs?|papers|reports|letters|e-?mails)"
 _LISTING = re.compile(
-    r"^\s*(?:(?:which|what)\s+(?:of\s+(?:my|the|our)\s+)?"
+    r"^\s*(?:(?P<asking>(?:which|what)\s+(?:of\s+(?:my|the|our)\s+)?)"
     r"|(?:please\s+)?(?:list|show|find|give)\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:the\s+|my\s+)?)"
     rf"{_KINDS}\b\s*(?P<rest>.*?)[?.!\s]*$",
     re.IGNORECASE,
@@ -55,7 +55,10 @@ def listing_topic(question: str) -> str | None:
     match = _LISTING.match(question)
     if match is None:
         return None
-    topic = _LEAD.sub("", match.group("rest")).strip(" ,")
+    rest = match.group("rest")
+    topic = _LEAD.sub("", rest).strip(" ,")
+    if match.group("asking") and topic == rest.strip(" ,"):
+        return None  # "What document formed the Parliament?" asks a fact, not for files
     words = set(query_terms(topic))
     if not words or words <= _ATTRIBUTES:
         return None

@@ -34,6 +34,9 @@ FILES = {
         ("Show me all the PDFs on the kiln", "the kiln"),
         ("What does the lease say about pets?", None),
         ("Which file is the newest?", None),
+        ("What documents do I have about taxes?", "taxes"),
+        ("What document formed the Parliament of Victoria?", None),
+        ("Which documents did the treaty require?", None),
     ],
 )
 def test_a_listing_question_is_told_by_how_it_opens(question, topic):
