@@ -24,6 +24,7 @@ from engine.answer.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.answer.document_list import DocumentLister
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
+from engine.answer.query_proposal import ModelProposer
 from engine.errors import DocentError, UserInputError
 from engine.index.indexer import Indexer, IndexReport
 from engine.index.reembedding import check_embedder, reembed_store
@@ -34,7 +35,7 @@ from engine.models.choice import resolve_model
 from engine.models.embedding import Embedder, SentenceTransformerEmbedder
 from engine.models.generation import LlamaGenerator
 from engine.resources import bundled_adapters
-from engine.search.multistep import MultiStepSearch
+from engine.search.multistep import MODEL_BUDGET_S, RULES_BUDGET_S, MultiStepSearch
 from engine.search.retrieval import Mode, Retriever, SearchHit
 from engine.settings import Paths, Settings, load_settings, resolve_paths, save_settings
 from engine.store import Store
@@ -237,11 +238,16 @@ class Assistant:
                     self.settings.history_turns,
                     shape,
                 )
+                # a model with a chat template can plan its own searches; the bundled
+                # one cannot, and the rules do
+                planner = ModelProposer(generator, builder) if builder.style == "chat" else None
                 search = MultiStepSearch(
                     retriever,
                     self.settings.answer_sources,
                     self.settings.follow_up_weight,
                     max_extra=max(0, self.settings.lookup_steps),
+                    budget_s=MODEL_BUDGET_S if planner else RULES_BUDGET_S,
+                    proposer=planner,
                 )
                 gate = self.relevance_gate
                 lister = DocumentLister(retriever, gate)

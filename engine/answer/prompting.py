@@ -222,6 +222,13 @@ class PromptBuilder:
             cut=cut,
         )
 
+    def chat_tokens(self, messages: Sequence[tuple[str, str]]) -> list[int]:
+        """Plain-text (role, content) messages through the model's chat template, ready
+        for the model to reply (a model without a template cannot be asked this way)."""
+        if self.style != "chat":
+            raise ValueError("this model has no chat template")
+        return self._tokens(self._render([(role, [Segment(text)]) for role, text in messages]))
+
     # -- layout ----------------------------------------------------------------------------
 
     def _layout(

@@ -36,6 +36,8 @@ OPENING_CHARS = 200  # a passage "is about" a name found in its first characters
 COVERED = 1.0  # the best passage holds this share of the question's words: covered
 BRIDGE_PASSAGES = 2  # names for the next search come from the best passages this many
 BRIDGE_NAMES = 2  # names searched in one bridge step (one embedding batch)
+RULES_BUDGET_S = 1.0  # no new round starts after this long (the rules take milliseconds)
+MODEL_BUDGET_S = 20.0  # ... when a model proposes the queries (it writes each one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class NextSearch:
     why: str
     name: str = ""  # the passage found must be about this name ("" : any passage)
     source: str = ""  # the path of the passage the name was found in
+    subject: str = ""  # what a person is told was looked up (default: the name)
 
 
 @dataclass(slots=True)
@@ -200,7 +203,7 @@ class MultiStepSearch:
         sources: int,
         context_weight: float,
         max_extra: int = 2,
-        budget_s: float = 1.0,
+        budget_s: float = RULES_BUDGET_S,
         proposer: QueryProposer | None = None,
     ) -> None:
         self.retriever = retriever
@@ -253,7 +256,8 @@ class MultiStepSearch:
                     None,
                 )
                 added = (pick.path,) if pick else ()
-                state.steps.append(LookupStep(search.query, search.why, added, search.name))
+                subject = search.subject or search.name
+                state.steps.append(LookupStep(search.query, search.why, added, subject))
                 if pick is not None:
                     new.append(pick)
                     sources.add(search.source)
