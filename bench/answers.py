@@ -136,7 +136,7 @@ def _compare(assistant: Any, candidates: list[squad.Question], paragraphs: int) 
                 break
             # Same retrieval call as ask makes, to build the direct side's prompt up front
             # (deterministic; checked against ask's own sources below).
-            hits = answerer.search(question.text, context_queries(question.text, ()), None)
+            hits = answerer.search(question.text, context_queries(question.text, ()), None).hits
             if not answerer.gate.passes(question.text, hits):
                 skipped_by_gate += 1
                 continue

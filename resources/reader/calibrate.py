@@ -83,7 +83,7 @@ def measure() -> dict[str, object]:
             for question in questions:
                 if len(probabilities[kind]) >= wanted[kind]:
                     break
-                hits = answerer.search(question.text, [], None)
+                hits = answerer.search(question.text, [], None).hits
                 if not answerer.gate.passes(question.text, hits):
                     skipped["gate"] += 1
                     continue
