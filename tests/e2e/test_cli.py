@@ -304,10 +304,10 @@ def test_chat_keeps_the_conversation(sample_home):
 
 def test_adapters_library_and_switching_voice_in_chat(sample_home, model_path, tmp_path):
     from engine.models.gguf_file import read_gguf
-    from tests.lora_files import write_adapter
+    from tests.lora_files import LOUD, write_adapter
 
     model = read_gguf(model_path)
-    strong = write_adapter(tmp_path / "strong.gguf", model, seed=1)
+    strong = write_adapter(tmp_path / "strong.gguf", model, seed=1, magnitude=LOUD)
     wider = write_adapter(tmp_path / "wider.gguf", model, widen=64)
     added = docent(sample_home, "adapters", "add", str(strong))
     assert "added strong: gemma3, rank 8" in added.stdout

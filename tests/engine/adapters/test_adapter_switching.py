@@ -13,7 +13,7 @@ from engine.answer.conversation import Conversation
 from engine.errors import AdapterError, UserInputError
 from engine.models.generation import LlamaGenerator, Segment, _truncate_cache
 from tests.conftest import sample_folder_assistant
-from tests.lora_files import write_adapter
+from tests.lora_files import LOUD, write_adapter
 
 PROMPT = "The capital of France is a city where"
 LENGTH = 24
@@ -26,6 +26,8 @@ def files(tmp_path_factory, generator) -> dict[str, Path]:
     return {
         "a": write_adapter(root / "a.gguf", model, seed=1),
         "b": write_adapter(root / "b.gguf", model, seed=2),
+        # loud enough to change what the reader-steered model answers
+        "loud": write_adapter(root / "loud.gguf", model, seed=1, magnitude=LOUD),
         "wider": write_adapter(root / "wider.gguf", model, widen=64, seed=3),
         "llama": write_adapter(root / "llama.gguf", model, architecture="llama"),
         "nan": write_adapter(root / "nan.gguf", model, poison=True),
@@ -166,7 +168,7 @@ def test_bad_files_are_refused_and_the_current_set_stays(
 def assistant(tmp_path_factory, embedder, generator, files):
     root = tmp_path_factory.mktemp("voices")
     with sample_folder_assistant(root, embedder, generator) as assistant:
-        assistant.voices.add(files["a"], name="strong")
+        assistant.voices.add(files["loud"], name="strong")
         assistant.voices.add(files["wider"], name="other-model", any_model=True)
         yield assistant
     # Closing the Assistant closed the shared model too; it reloads on next use.
