@@ -7,10 +7,17 @@ about retrieval quality, answers or the bundled models use the real ones (confte
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from engine.assistant import Assistant
 
 _WORD = re.compile(r"\w+")
 
@@ -55,3 +62,20 @@ class FakeEmbedder:
             if not out[row].any():
                 out[row, 0] = 1.0
         return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@contextlib.contextmanager
+def indexed_folder(
+    root: Path, files: dict[str, str], embedder: FakeEmbedder | None = None
+) -> Iterator[Assistant]:
+    """An Assistant under `root` whose folder holds `files` (name -> text), indexed."""
+    from engine.assistant import Assistant
+
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in files.items():
+        (docs / name).write_text(text)
+    with Assistant(root / "home", embedder=embedder or FakeEmbedder()) as assistant:
+        assistant.add_folder(docs)
+        assistant.index()
+        yield assistant

@@ -11,9 +11,8 @@ import pytest
 
 from engine.answer.answering import Answer, Answerer, AnswerText, RelevanceGate, SourcesFound
 from engine.answer.document_list import DocumentLister, listing_topic
-from engine.assistant import Assistant
 from engine.search.multistep import MultiStepSearch
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, indexed_folder
 
 FILES = {
     "boiler.md": "# Boiler\n\nThe boiler inspection is every October. The inspector checks "
@@ -54,14 +53,8 @@ class NoModel:
 
 @pytest.fixture()
 def answerer(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in FILES.items():
-        (docs / name).write_text(text)
     # wide enough that unrelated words rarely share a slot (64 would make "kiln" look close)
-    with Assistant(tmp_path / "home", embedder=FakeEmbedder(dimension=1024)) as assistant:
-        assistant.add_folder(docs)
-        assistant.index()
+    with indexed_folder(tmp_path, FILES, FakeEmbedder(dimension=1024)) as assistant:
         gate = RelevanceGate()
         search = MultiStepSearch(assistant.retriever, 6, 0.5, max_extra=0)
         lister = DocumentLister(assistant.retriever, gate)

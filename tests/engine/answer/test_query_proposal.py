@@ -11,10 +11,9 @@ import pytest
 
 from engine.answer.prompting import PromptBuilder
 from engine.answer.query_proposal import ModelProposer
-from engine.assistant import Assistant
 from engine.models.generation import Segment
 from engine.search.multistep import MultiStepSearch
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, indexed_folder
 
 FILES = {
     "greenhouse.md": "# Greenhouse\n\nThe greenhouse heater was installed in 2019 by the "
@@ -54,13 +53,7 @@ class ScriptedChatModel:
 @pytest.fixture(scope="module")
 def retriever(tmp_path_factory):
     root = tmp_path_factory.mktemp("planner")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in FILES.items():
-        (docs / name).write_text(text)
-    with Assistant(root / "home", embedder=FakeEmbedder(dimension=1024)) as assistant:
-        assistant.add_folder(docs)
-        assistant.index()
+    with indexed_folder(root, FILES, FakeEmbedder(dimension=1024)) as assistant:
         yield assistant.retriever
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from engine.assistant import Assistant
 from engine.search.multistep import Lookup, MultiStepSearch
-from tests.fakes import FakeEmbedder
+from tests.fakes import indexed_folder
 
 FILES = {
     "greenhouse.md": "# Greenhouse\n\nThe greenhouse heater was installed in 2019 by Marta "
@@ -33,14 +33,7 @@ SINGLE = "When is the greenhouse heater checked?"
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    root = tmp_path_factory.mktemp("multistep")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in FILES.items():
-        (docs / name).write_text(text)
-    with Assistant(root / "home", embedder=FakeEmbedder()) as assistant:
-        assistant.add_folder(docs)
-        assistant.index()
+    with indexed_folder(tmp_path_factory.mktemp("multistep"), FILES) as assistant:
         yield assistant
 
 
