@@ -114,7 +114,7 @@ def test_cancel_stops_within_one_token(assistant) -> None:
 
 def test_follow_up_is_retrieved_with_the_conversation(assistant) -> None:
     history = [Turn("Tell me about the pottery kiln.", "Ines Morgado looks after it [1].")]
-    alone = assistant.answerer.search("How hot does it get?", [], None)
+    alone = assistant.answerer.search("How hot does it get?", [], None).hits
     assert not assistant.relevance_gate.passes("How hot does it get?", alone)
     result = answer(assistant, "How hot does it get?", history=history)
     assert result.abstain_reason != "no relevant passage"
