@@ -37,7 +37,7 @@ _LISTING = re.compile(
 _LEAD = re.compile(
     r"^(?:(?:do|does|that|which|contain|contains|are|is|have|has|talk|talks|mention|mentions|"
     r"refer|refers|discuss|discusses|cover|covers|say|says|deal|deals|anything|something|"
-    r"about|on|to|with|of|i|we|have)\b[\s,]*)+",
+    r"about|on|to|with|of|i|we)\b[\s,]*)+",
     re.IGNORECASE,
 )
 # "Which file is the newest?" asks about the files themselves, not for a topic

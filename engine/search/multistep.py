@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from engine.search.keywords import query_terms, stem, word_stems
+from engine.search.keywords import query_terms, stem, term_coverage, word_stems
 from engine.search.names import compared_names, mentions, names_in, other_words
 from engine.search.retrieval import Retriever, SearchHit
 
@@ -118,13 +118,7 @@ def is_about(hit: SearchHit, name: str) -> bool:
 
 def coverage(question: str, hits: Sequence[SearchHit]) -> float:
     """Share of the question's content words that the passages hold between them."""
-    terms = {stem(t) for t in query_terms(question)}
-    if not terms:
-        return 1.0
-    held: set[str] = set()
-    for hit in hits:
-        held |= word_stems(f"{_title(hit)} {hit.text}")
-    return len(terms & held) / len(terms)
+    return term_coverage(question, " ".join(f"{_title(hit)} {hit.text}" for hit in hits))
 
 
 class RuleProposer:
@@ -231,7 +225,7 @@ class MultiStepSearch:
                 [h for h in found if is_about(h, part.name)] or found
                 for part, found in zip(parts, lists, strict=True)
             ]
-            state.found = _interleave([list(first), *kept], k)
+            state.found = _interleave([list(first), *kept])
             self._record(parts, kept, state, first)
             return Lookup(state.found, tuple(state.steps))
         extra = 0
@@ -292,7 +286,7 @@ def _key(hit: SearchHit) -> tuple[str, int, int]:
     return (hit.path, hit.char_start, hit.char_end)
 
 
-def _interleave(lists: Sequence[Sequence[SearchHit]], k: int) -> list[SearchHit]:
+def _interleave(lists: Sequence[Sequence[SearchHit]]) -> list[SearchHit]:
     """Take from each list in turn (best first), skipping passages already taken."""
     taken: list[SearchHit] = []
     keys: set[tuple[str, int, int]] = set()
