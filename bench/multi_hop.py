@@ -34,7 +34,7 @@ from bench.common import summary_ms
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hotpotqa-dev-100.jsonl"
 TUNING = 50  # questions 0-49 shaped the rules; 50-99 are held out
-EXTRA = 2  # the loop's cap on extra searches (the lookup_steps setting)
+EXTRA = 3  # the loop's cap on extra searches (the lookup_steps setting)
 SQUAD_SAMPLE = 2000
 SEED = 15
 

@@ -7,10 +7,12 @@ the question first, then at most `max_extra` more searches, each chosen by a
 - a comparison or conjunction ("Are A and B both ...?", "Which is older, A or B?") is
   searched once per named thing, and each keeps its own places among the sources;
 - a bridge question ("What did the writer who ... write about?"), when the passages
-  found do not cover the question, is searched again for the names the best passages
-  hold and the question lacks, together with the question's words they did not cover;
-  a passage found that way is kept only when it is about that name (the name in its
-  file name or heading, or in its opening);
+  found do not cover the question, is searched again for the names the best passage
+  (then the best one about a thing the question names) holds and the question lacks,
+  together with the question's words the best passage did not cover; a passage found
+  that way is kept only when it is about that name (the name in its file name or
+  heading, or in its opening), and of the passages the names bring, those holding most
+  of the question's words are kept;
 - the loop stops when every part is covered, when a step finds nothing new, at the cap,
   or at the time budget.
 
@@ -35,7 +37,8 @@ from engine.search.retrieval import Retriever, SearchHit
 OPENING_CHARS = 200  # a passage "is about" a name found in its first characters
 COVERED = 1.0  # the best passage holds this share of the question's words: covered
 BRIDGE_PASSAGES = 2  # names for the next search come from the best passages this many
-BRIDGE_NAMES = 2  # names searched in one bridge step (one embedding batch)
+BRIDGE_NAMES = 3  # names searched in one bridge step (one embedding batch)
+BRIDGE_KEEP = 2  # passages one bridge step may add: those holding most of the question
 RULES_BUDGET_S = 1.0  # no new round starts after this long (the rules take milliseconds)
 MODEL_BUDGET_S = 20.0  # ... when a model proposes the queries (it writes each one)
 
@@ -116,6 +119,15 @@ def is_about(hit: SearchHit, name: str) -> bool:
     return mentions(_title(hit), name) or mentions(hit.text[:OPENING_CHARS], name)
 
 
+def is_titled(hit: SearchHit, name: str) -> bool:
+    """Is the passage about `name` and nothing broader: the name in its title (less any
+    part in brackets: "Afterlife (Arcade Fire song)" is not about Arcade Fire) or heading,
+    or opening its text?"""
+    title = re.sub(r"\s*\(.*?\)", "", Path(hit.path).stem)
+    opening = hit.text.lstrip()[: len(name) + 8]
+    return any(mentions(text, name) for text in (title, hit.heading, opening))
+
+
 def coverage(question: str, hits: Sequence[SearchHit]) -> float:
     """Share of the question's content words that the passages hold between them."""
     return term_coverage(question, " ".join(f"{_title(hit)} {hit.text}" for hit in hits))
@@ -133,35 +145,47 @@ class RuleProposer:
         return [NextSearch(f"{name} {rest}".strip(), f"compare: '{name}'", name) for name in names]
 
     def next(self, state: LookupState) -> list[NextSearch]:
-        best = state.found[:BRIDGE_PASSAGES]
-        if not best or coverage(state.question, best[:1]) >= self.covered:
+        top = state.found[:1]
+        if not top or coverage(state.question, top) >= self.covered:
             return []
         question_stems = word_stems(state.question)
-        seen_text = " ".join(f"{_title(h)} {h.text}" for h in best[:1])
+        seen_text = " ".join(f"{_title(h)} {h.text}" for h in top)
         uncovered = [t for t in query_terms(state.question) if stem(t) not in word_stems(seen_text)]
         shown = state.found
-        scored: dict[str, tuple[int, int, int]] = {}  # name -> (-question words near it, rank, at)
-        for rank, hit in enumerate(best):
+        # name -> (rank of its passage, -question words in its sentence, order found)
+        scored: dict[str, tuple[int, int, int]] = {}
+        for hit in bridge_passages(state):
+            rank = shown.index(hit)
             for name, near in bridge_names(hit, state.question):
                 if word_stems(name) <= question_stems or name in scored:
                     continue
-                if any(is_about(other, name) for other in shown if other is not hit):
+                if any(is_titled(other, name) for other in shown if other is not hit):
                     continue  # a passage about it is there already
-                scored[name] = (-near, rank, len(scored))
+                scored[name] = (rank, -near, len(scored))
         searches = []
         for name in sorted(scored, key=lambda n: scored[n]):
             query = " ".join([name, *uncovered])
             if query in state.tried:
                 continue
-            rank = scored[name][1] + 1
-            why = f"follow '{name}' from passage {rank}"
-            searches.append(NextSearch(query, why, name, best[rank - 1].path))
+            rank = scored[name][0]
+            why = f"follow '{name}' from passage {rank + 1}"
+            searches.append(NextSearch(query, why, name, shown[rank].path))
             if len(searches) == BRIDGE_NAMES:
                 break
         return searches
 
 
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+def bridge_passages(state: LookupState) -> list[SearchHit]:
+    """The passages to take the next names from: the best one, then the best of those
+    about a thing the question names (where a bridge question's first hop lies)."""
+    named = [n.text for n in names_in(state.question)]
+    about = [h for h in state.found[1:] if any(is_about(h, name) for name in named)]
+    rest = [h for h in state.found[1:] if h not in about]
+    return (state.found[:1] + about + rest)[:BRIDGE_PASSAGES]
+
+
+# a sentence: up to a full stop that does not end an initial ("John C. Calhoun")
+_SENTENCE = re.compile(r"(?:[^.!?]|(?<=\b[A-Z])\.(?=\s*[A-Z]))+[.!?]*")
 
 
 def bridge_names(hit: SearchHit, question: str) -> list[tuple[str, int]]:
@@ -199,6 +223,7 @@ class MultiStepSearch:
         max_extra: int = 2,
         budget_s: float = RULES_BUDGET_S,
         proposer: QueryProposer | None = None,
+        keep: int = BRIDGE_KEEP,
     ) -> None:
         self.retriever = retriever
         self.sources = sources
@@ -206,6 +231,7 @@ class MultiStepSearch:
         self.max_extra = max_extra
         self.budget_s = budget_s
         self.proposer = proposer or RuleProposer()
+        self.keep = keep
 
     def __call__(self, question: str, context: list[str], scope: str | None) -> Lookup:
         started = time.perf_counter()
@@ -236,24 +262,22 @@ class MultiStepSearch:
             extra += len(searches)
             lists = self._run(searches, state, scope)
             have = {h.path for h in state.found[:k]}
+            picks: list[SearchHit | None] = []
+            for search, found in zip(searches, lists, strict=True):
+                taken = {p.path for p in picks if p is not None}
+                about = [h for h in found if h.path not in have and h.path not in taken]
+                about = [h for h in about if not search.name or is_about(h, search.name)]
+                # a passage titled by the name before one that only mentions it
+                picks.append(min(about, key=lambda h: _aboutness(h, search.name), default=None))
+            kept = _best_picks(state.question, picks, self.keep)
             new: list[SearchHit] = []
             sources: set[str] = set()
-            for search, found in zip(searches, lists, strict=True):
-                pick = next(
-                    (
-                        h
-                        for h in found
-                        if h.path not in have
-                        and h.path not in {n.path for n in new}
-                        and (not search.name or is_about(h, search.name))
-                    ),
-                    None,
-                )
-                added = (pick.path,) if pick else ()
+            for search, pick in zip(searches, picks, strict=True):
+                added = (pick.path,) if pick is not None and id(pick) in kept else ()
                 subject = search.subject or search.name
                 state.steps.append(LookupStep(search.query, search.why, added, subject))
-                if pick is not None:
-                    new.append(pick)
+                if added:
+                    new.append(pick)  # type: ignore[arg-type]
                     sources.add(search.source)
             if not new:
                 break  # the step found nothing new
@@ -280,6 +304,21 @@ class MultiStepSearch:
             added = tuple(h.path for h in found if h.path in shown and h.path not in seen)
             seen.update(added)
             state.steps.append(LookupStep(search.query, search.why, added, search.name))
+
+
+def _aboutness(hit: SearchHit, name: str) -> int:
+    """0: the passage's file is named for `name` alone; 1: titled by it; 2: mentions it."""
+    if name and word_stems(Path(hit.path).stem) == word_stems(name):
+        return 0
+    return 1 if name and is_titled(hit, name) else 2
+
+
+def _best_picks(question: str, picks: Sequence[SearchHit | None], keep: int) -> set[int]:
+    """The ids of the `keep` passages found that hold the most of the question's words
+    (the likeliest second hop), earlier searches first among equals."""
+    found = [(i, p) for i, p in enumerate(picks) if p is not None]
+    found.sort(key=lambda item: (-coverage(question, [item[1]]), item[0]))
+    return {id(p) for _, p in found[:keep]}
 
 
 def _key(hit: SearchHit) -> tuple[str, int, int]:

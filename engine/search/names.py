@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from engine.search.keywords import STOPWORDS, query_terms, stem, word_stems
 
-_TOKEN = re.compile(r"[\"“”]|[\w][\w\-.'’&]*[\w]|[\w]|[^\w\s]")
+# an initial ("J." of "J. I. Clements") is one word with its full stop
+_TOKEN = re.compile(r"[A-Z]\.(?=\s*[A-Z])|[\"“”]|[\w][\w\-.'’&]*[\w]|[\w]|[^\w\s]")
 _QUOTED = re.compile(r"[\"“]([^\"“”]{2,80})[\"”]")
 # small words inside names, between two capitalised words
 _JOINERS = frozenset("of the de la le les von van der den du del da di dos y for on upon".split())

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from engine.assistant import Assistant
-from engine.search.multistep import Lookup, MultiStepSearch
+from engine.search.multistep import (
+    Lookup,
+    LookupState,
+    MultiStepSearch,
+    bridge_names,
+    bridge_passages,
+    is_titled,
+)
+from engine.search.retrieval import SearchHit
 from tests.fakes import indexed_folder
 
 FILES = {
@@ -86,3 +94,29 @@ def test_a_step_that_finds_nothing_new_ends_the_loop(assistant):
     # the question, then one round (one search per name, two at most) that added nothing
     assert 2 <= len(lookup.steps) <= 3
     assert not any(step.added for step in lookup.steps[1:])
+
+
+def _hit(path: str, text: str, heading: str = "") -> SearchHit:
+    return SearchHit(path, None, heading, text, 1.0, 0.5, 0, len(text), None, None, ())
+
+
+def test_a_name_in_brackets_of_a_title_does_not_make_the_passage_about_it():
+    song = _hit("/docs/Afterlife (Arcade Fire song).txt", "Afterlife is a song by Arcade Fire.")
+    band = _hit("/docs/notes.txt", "Arcade Fire is a band from Montreal.")
+    assert not is_titled(song, "Arcade Fire")
+    assert is_titled(band, "Arcade Fire")  # the name opens the text
+    assert is_titled(_hit("/docs/Arcade Fire.txt", "A band."), "Arcade Fire")
+
+
+def test_names_with_initials_stay_whole_in_a_passage():
+    hit = _hit("/docs/Nathaniel Gist.txt", "He knew John C. Calhoun. His reputed son was Sequoyah.")
+    names = [name for name, _ in bridge_names(hit, "Who was Nathaniel Gist's reputed son?")]
+    assert names == ["John C. Calhoun", "Sequoyah"]
+
+
+def test_bridge_names_come_from_the_best_passage_then_one_about_the_question_s_names():
+    best = _hit("/docs/stadiums.txt", "Many stadiums host baseball.")
+    other = _hit("/docs/fields.txt", "Fields are grass.")
+    about = _hit("/docs/Clements Stadium.txt", "Clements Stadium is in Statesboro.")
+    state = LookupState("In which city is Clements Stadium?", [best, other, about])
+    assert bridge_passages(state) == [best, about]

@@ -19,6 +19,8 @@ from engine.search.names import compared_names, mentions, names_in, other_words
         ('Who wrote essays for "Beer Hunter, Whisky Chaser"?', ["Beer Hunter, Whisky Chaser"]),
         ("When did Super Bowl 50 take place?", ["Super Bowl 50"]),
         ("what time does the library open?", []),
+        ("It was home to J. I. Clements Stadium.", ["J. I. Clements Stadium"]),
+        ("John C. Calhoun met him.", ["John C. Calhoun"]),
     ],
 )
 def test_names_are_runs_of_capitalised_words_without_the_question_words(text, names):
