@@ -6,6 +6,7 @@ is the loop, not the embedder)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,3 +121,28 @@ def test_bridge_names_come_from_the_best_passage_then_one_about_the_question_s_n
     about = _hit("/docs/Clements Stadium.txt", "Clements Stadium is in Statesboro.")
     state = LookupState("In which city is Clements Stadium?", [best, other, about])
     assert bridge_passages(state) == [best, about]
+
+
+def test_both_files_of_a_bridge_answer_reach_the_prompt_and_are_cited(assistant, generator):
+    """The loop in a real Answerer (the bundled model's tokenizer and context; the answer's
+    wording scripted, since the model is not the subject): the prompt holds both files and
+    the answer's markers resolve to them."""
+    from engine.answer.answering import Answer, Answerer, RelevanceGate
+    from engine.answer.prompting import PromptBuilder
+    from tests.engine.answer.test_answer_honesty import ScriptedGenerator
+
+    loop = MultiStepSearch(assistant.retriever, 3, 0.5, max_extra=2)
+    order = _names(loop(BRIDGE, [], None).hits)
+    heater, plumber = order.index("greenhouse.md") + 1, order.index("marta-kowalski.md") + 1
+    pieces = [
+        f"Marta Kowalski installed the heater [{heater}]. ",
+        f"She is based in Leeds [{plumber}].",
+    ]
+    scripted: Any = ScriptedGenerator(generator, pieces)
+    answerer = Answerer(loop, scripted, PromptBuilder(scripted), RelevanceGate(0.0, 1.0, 0.0))
+    answer = [e for e in answerer.ask(BRIDGE) if isinstance(e, Answer)][-1]
+    shown = answer.sources[: answer.prompt_sources]
+    assert {"greenhouse.md", "marta-kowalski.md"} <= set(_names(shown))
+    cited = {c.n: Path(c.path).name for c in answer.citations}
+    assert cited == {heater: "greenhouse.md", plumber: "marta-kowalski.md"}
+    assert any(step.added for step in answer.lookups[1:])
