@@ -10,21 +10,41 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import ParseError, SkippedFile
+from engine.parsing.delimited import parse_delimited
 from engine.parsing.document import ParsedDocument
 from engine.parsing.docx import parse_docx
+from engine.parsing.epub import parse_epub
 from engine.parsing.formats import BINARY_EXTENSIONS, UNSUPPORTED_EXTENSIONS, kind_for
 from engine.parsing.html import decode_html, parse_html
 from engine.parsing.limits import DEFAULT_MAX_BYTES, too_large
+from engine.parsing.mail import parse_eml, parse_mbox
 from engine.parsing.markdown import parse_markdown
+from engine.parsing.odp import parse_odp
+from engine.parsing.ods import parse_ods
+from engine.parsing.odt import parse_odt
 from engine.parsing.pdf import NO_TEXT, parse_pdf
+from engine.parsing.pptx_slides import parse_pptx
 from engine.parsing.rst import parse_rst
+from engine.parsing.rtf import parse_rtf
 from engine.parsing.text import parse_text
 from engine.parsing.textio import SNIFF_BYTES, decode_text, looks_like_text
+from engine.parsing.xlsx_sheets import parse_xlsx
 
 _PDF_MAGIC = b"%PDF-"
+# Zip-based formats: each parser gets (path, bytes, max_bytes) and checks expanded sizes.
+_ARCHIVE_PARSERS: dict[str, Callable[[str, bytes, int], ParsedDocument]] = {
+    "docx": parse_docx,
+    "xlsx": parse_xlsx,
+    "pptx": parse_pptx,
+    "epub": parse_epub,
+    "odt": parse_odt,
+    "odp": parse_odp,
+    "ods": parse_ods,
+}
 
 
 def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
@@ -50,10 +70,10 @@ def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
     kind = kind_for(file)
     if kind == "pdf" or (kind is None and data.startswith(_PDF_MAGIC)):
         document = parse_pdf(name, data)
-    elif kind == "docx":
-        document = parse_docx(name, data, max_bytes)
+    elif kind in _ARCHIVE_PARSERS:
+        document = _ARCHIVE_PARSERS[kind](name, data, max_bytes)
     else:
-        document = _parse_text_format(name, data, kind or "text")
+        document = _parse_text_format(name, data, kind or "text", suffix)
     if not document.blocks:
         raise SkippedFile(name, NO_TEXT)
     return document
@@ -81,9 +101,17 @@ def is_supported(path: Path) -> bool:
     return bool(head) and (head.startswith(_PDF_MAGIC) or looks_like_text(head))
 
 
-def _parse_text_format(name: str, data: bytes, kind: str) -> ParsedDocument:
+def _parse_text_format(name: str, data: bytes, kind: str, suffix: str) -> ParsedDocument:
     if not looks_like_text(data[:SNIFF_BYTES]):
         raise SkippedFile(name, "binary file")
+    if kind == "csv":
+        return parse_delimited(name, data, tab_separated=suffix == ".tsv")
+    if kind == "email":
+        return parse_eml(name, data)
+    if kind == "mbox":
+        return parse_mbox(name, data)
+    if kind == "rtf":
+        return parse_rtf(name, data)
     if kind == "html":
         return parse_html(name, decode_html(data))
     text = decode_text(data)

@@ -14,8 +14,10 @@ class Block:
 
     `text` is exactly `extracted[start:end]`, where `extracted` is the document's extracted
     text (for PDFs: that page's extracted text; for DOCX and HTML: the paragraphs joined with
-    blank lines). It never starts or ends with whitespace. `line` is the 1-based source line
-    where the text begins, for formats read as text (plain text, code, Markdown, reST, HTML).
+    blank lines; for slides, sheets, chapters and messages: that page's). It never starts or
+    ends with whitespace. `line` is the 1-based source line where the text begins, for formats
+    read as text (plain text, code, Markdown, reST, HTML); for spreadsheets and CSV it is the
+    row number a spreadsheet shows.
     """
 
     text: str

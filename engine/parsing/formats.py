@@ -11,6 +11,15 @@ _KINDS_BY_EXTENSION: dict[str, tuple[str, ...]] = {
     "html": (".html", ".htm", ".xhtml"),
     "pdf": (".pdf",),
     "docx": (".docx",),
+    "xlsx": (".xlsx", ".xlsm"),
+    "pptx": (".pptx", ".pptm"),
+    "odt": (".odt",),
+    "odp": (".odp",),
+    "ods": (".ods",),
+    "epub": (".epub",),
+    "rtf": (".rtf",),
+    "email": (".eml",),
+    "mbox": (".mbox",),
     "csv": (".csv", ".tsv"),
     "data": (
         ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
@@ -47,8 +56,8 @@ BINARY_EXTENSIONS = frozenset(
 # Documents Docent could read one day, but does not yet.
 UNSUPPORTED_EXTENSIONS = frozenset(
     """
-    .doc .dot .docm .dotx .xls .xlsx .xlsm .ppt .pptx .pptm .odt .ods .odp .odg .rtf
-    .pages .numbers .key .epub .mobi .djvu .xps .ps .eps .svg .svgz
+    .doc .dot .docm .dotx .xls .ppt .odg .pages .numbers
+    .key .mobi .djvu .xps .ps .eps .svg .svgz
     """.split()
 )
 

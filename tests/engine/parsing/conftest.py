@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,13 @@ import pytest
 from engine.parsing import ParsedDocument
 
 SHARED_PDFS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "pdfs"
+
+# Nine levels of ten-fold entity expansion: 10**9 "lol"s if a parser expanded it.
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 "lol">\n'
+    + "".join(f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">\n' for level in range(1, 10))
+    + "]>\n<lolz>&lol9;</lolz>"
+).encode()
 
 
 def _check_blocks(document: ParsedDocument, source: str | None = None) -> None:
@@ -34,6 +42,31 @@ def _check_blocks(document: ParsedDocument, source: str | None = None) -> None:
 def check_blocks() -> Callable[..., None]:
     """The block-invariant checker, as a fixture (test modules do not import each other)."""
     return _check_blocks
+
+
+def _rezip(
+    source: Path, target: Path, replace: Mapping[str, bytes | str], drop: tuple[str, ...] = ()
+) -> Path:
+    """Copy a zip-based document, replacing or adding members and dropping others."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if info.filename not in replace and info.filename not in drop:
+                new.writestr(info, old.read(info))
+        for name, content in replace.items():
+            new.writestr(name, content)
+    return target
+
+
+@pytest.fixture
+def rezip() -> Callable[..., Path]:
+    """`rezip(source, target, {member: content}, drop=(member,))`: edit a zip's members."""
+    return _rezip
+
+
+@pytest.fixture
+def billion_laughs() -> bytes:
+    """An XML document whose entities would expand to a billion "lol"s."""
+    return BILLION_LAUGHS
 
 
 @pytest.fixture(scope="session")

@@ -71,12 +71,12 @@ def test_latin1_file_falls_back_from_utf8(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("script.py", "code"), ("table.csv", "csv"), ("README", "text"), ("config.yaml", "data")],
+    [("script.py", "code"), ("server.log", "text"), ("README", "text"), ("config.yaml", "data")],
 )
 def test_text_files_are_recognised_by_extension_or_content(tmp_path, name, kind, check_blocks):
     source = {
         "script.py": "import os\n\n\ndef main():\n    return os.sep\n",
-        "table.csv": "name,value\nalpha,1\nbeta,2\n",
+        "server.log": "12:00 started\n12:01 ready\n",
         "README": "Read me first.\n\nThen the rest.\n",
         "config.yaml": "key: value\nlist:\n  - a\n",
     }[name]

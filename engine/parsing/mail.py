@@ -1,0 +1,172 @@
+"""E-mail: .eml files (one message) and .mbox mailboxes (many), one page per message.
+
+Messages are read with the standard library's `email` package and `email.policy.default`.
+Each message is a page (page 1 for an .eml; the message's position for an mbox). Its first
+block lists the Subject, From, To, Cc and Date headers, so they are searchable; then come
+the body's paragraphs (the plain-text part when there is one, else the HTML part turned into
+text by html.py), then one block naming the attachments. Every block of a message has the
+subject as its heading. The page's extracted text is those units joined with blank lines.
+
+Attachments are only listed by name: indexing them as documents of their own is out of
+scope here. An mbox is split on its "From " lines in memory rather than through
+`mailbox.mbox`, which would open the file again by path (read-write when it can) instead of
+reading the bytes already read under the size limit; ">From " lines are unescaped as in
+mboxrd. A mailbox with more than `MAX_MESSAGES` messages is cut short with a warning.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import re
+from dataclasses import dataclass, field
+from typing import cast
+
+from engine.errors import ParseError
+from engine.parsing.document import Block, ParsedDocument
+from engine.parsing.html import parse_html
+from engine.parsing.pdf import short_cause
+from engine.parsing.textio import clean_inline, decode_text, paragraph_spans
+
+MAX_MESSAGES = 20_000
+HEADER_FIELDS = ("Subject", "From", "To", "Cc", "Date")
+_FROM_LINE = re.compile(rb"^From ", re.MULTILINE)
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
+
+
+@dataclass
+class _MessageText:
+    subject: str
+    units: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_eml(path: str, data: bytes) -> ParsedDocument:
+    """Parse one message saved as .eml."""
+    message = _read_message(data)
+    if not any(message.keys()):
+        raise ParseError(path, "damaged e-mail: no message headers found")
+    text = _message_text(message, "")
+    return ParsedDocument(
+        path=path,
+        kind="email",
+        blocks=tuple(_blocks(text, 1)),
+        pages=1,
+        title=text.subject or None,
+        warnings=tuple(text.warnings),
+    )
+
+
+def parse_mbox(path: str, data: bytes) -> ParsedDocument:
+    """Parse an mbox mailbox, one page per message in file order."""
+    if not data.startswith(b"From "):
+        raise ParseError(path, "damaged mbox: does not start with a 'From ' line")
+    starts = [match.start() for match in _FROM_LINE.finditer(data)]
+    warnings: list[str] = []
+    if len(starts) > MAX_MESSAGES:
+        warnings.append(
+            f"stopped reading after {MAX_MESSAGES:,} of {len(starts):,} messages: "
+            "the rest is not indexed"
+        )
+        starts = starts[: MAX_MESSAGES + 1]
+    blocks: list[Block] = []
+    ends = [*starts[1:], len(data)]
+    pages = min(len(starts), MAX_MESSAGES)
+    for number, (start, end) in enumerate(zip(starts[:pages], ends, strict=False), start=1):
+        raw = data[start:end]
+        newline = raw.find(b"\n")
+        raw = b"" if newline < 0 else _ESCAPED_FROM.sub(rb"\1", raw[newline + 1 :])
+        text = _message_text(_read_message(raw), f"message {number}: ")
+        blocks.extend(_blocks(text, number))
+        warnings.extend(text.warnings)
+    return ParsedDocument(
+        path=path, kind="mbox", blocks=tuple(blocks), pages=pages, warnings=tuple(warnings)
+    )
+
+
+def _read_message(data: bytes) -> email.message.EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    return cast(email.message.EmailMessage, message)  # what policy.default makes
+
+
+def _message_text(message: email.message.EmailMessage, where: str) -> _MessageText:
+    """Header lines, body paragraphs and the attachment list of one message."""
+    headers = [(name, _header(message, name)) for name in HEADER_FIELDS]
+    text = _MessageText(subject=dict(headers)["Subject"])
+    header_lines = [f"{name}: {value}" for name, value in headers if value]
+    if header_lines:
+        text.units.append("\n".join(header_lines))
+    try:
+        text.units.extend(_body_units(message))
+    except Exception as exc:  # a broken part loses its body, not the whole message
+        text.warnings.append(f"{where}body unreadable ({short_cause(exc)})")
+    try:
+        names = _attachment_names(message)
+    except Exception as exc:
+        text.warnings.append(f"{where}attachments unreadable ({short_cause(exc)})")
+        names = []
+    if names:
+        text.units.append("Attachments: " + ", ".join(names))
+    return text
+
+
+def _blocks(text: _MessageText, page: int) -> list[Block]:
+    heading = (text.subject,) if text.subject else ()
+    blocks: list[Block] = []
+    pos = 0
+    for unit in text.units:
+        blocks.append(Block(unit, pos, pos + len(unit), page, heading, None))
+        pos += len(unit) + 2  # the "\n\n" joining units
+    return blocks
+
+
+def _header(message: email.message.Message, name: str) -> str:
+    try:
+        value = message.get(name)
+    except Exception:  # a header the parser cannot make sense of is left out
+        return ""
+    return clean_inline(str(value)) if value is not None else ""
+
+
+def _body_units(message: email.message.EmailMessage) -> list[str]:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return []
+    content = _part_text(part)
+    if part.get_content_subtype() == "html":
+        return [block.text for block in parse_html("", content).blocks]
+    units = []
+    for start, end in paragraph_spans(content):
+        unit = content[start:end].strip()
+        if unit:
+            units.append(unit)
+    return units
+
+
+def _part_text(part: email.message.MIMEPart) -> str:
+    """The part's text; an unknown or wrong charset falls back to Docent's own decoding."""
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError, ValueError):
+        content = None
+    if isinstance(content, str):
+        return content.replace("\r\n", "\n").replace("\r", "\n")
+    payload = part.get_payload(decode=True)
+    return decode_text(payload) if isinstance(payload, bytes) else ""
+
+
+def _attachment_names(message: email.message.EmailMessage) -> list[str]:
+    names = []
+    for part in message.iter_attachments():
+        part = cast(email.message.EmailMessage, part)
+        name = clean_inline(part.get_filename() or "")
+        if not name and part.get_content_type() == "message/rfc822":
+            inner = part.get_payload()
+            inner_message = inner[0] if isinstance(inner, list) and inner else None
+            if not isinstance(inner_message, email.message.Message):
+                inner_message = None
+            subject = _header(inner_message, "Subject") if inner_message is not None else ""
+            name = f"forwarded message {subject!r}" if subject else "forwarded message"
+        names.append(name or f"unnamed {part.get_content_type()}")
+    return names
