@@ -9,6 +9,7 @@ its declared size. XML read here goes through defusedxml, which refuses entity d
 
 from __future__ import annotations
 
+import contextlib
 import io
 import xml.etree.ElementTree as ET
 import zipfile
@@ -67,24 +68,27 @@ def check_expanded_size(path: str, archive: zipfile.ZipFile, max_bytes: int, lab
         raise ParseError(path, too_large(expanded, max_bytes) + " when uncompressed")
 
 
-def read_member(path: str, archive: zipfile.ZipFile, name: str, label: str) -> bytes:
-    """Read one member; a missing or unreadable one is a damaged document."""
+@contextlib.contextmanager
+def _member_errors(path: str, name: str, label: str) -> Iterator[None]:
+    """A missing or unreadable member is a damaged document."""
     try:
-        return archive.read(name)
+        yield
     except KeyError as exc:
         raise ParseError(path, f"damaged {label}: {name} missing") from exc
     except ZIP_ERRORS as exc:
         raise ParseError(path, f"damaged {label}: cannot read {name} ({exc})") from exc
+
+
+def read_member(path: str, archive: zipfile.ZipFile, name: str, label: str) -> bytes:
+    """Read one member; a missing or unreadable one is a damaged document."""
+    with _member_errors(path, name, label):
+        return archive.read(name)
 
 
 def open_member(path: str, archive: zipfile.ZipFile, name: str, label: str) -> IO[bytes]:
     """Open one member for streaming; a missing one is a damaged document."""
-    try:
+    with _member_errors(path, name, label):
         return archive.open(name)
-    except KeyError as exc:
-        raise ParseError(path, f"damaged {label}: {name} missing") from exc
-    except ZIP_ERRORS as exc:
-        raise ParseError(path, f"damaged {label}: cannot read {name} ({exc})") from exc
 
 
 def refuse_doctypes(path: str, archive: zipfile.ZipFile, label: str) -> None:
