@@ -54,6 +54,13 @@ class SettingsDialog(QDialog):
             "cite them, and say when they do not hold the answer. It is never applied to "
             "a model of your own."
         )
+        self.ocr = QCheckBox("Read scanned pages and images (OCR)")
+        self.ocr.setChecked(settings.ocr)
+        self.ocr.setAccessibleName("OCR")
+        self.ocr.setToolTip(
+            "PDF pages without a text layer and image files (PNG, JPEG, TIFF) are read by "
+            "text recognition on this computer: a few seconds per page."
+        )
         self.ignore = QPlainTextEdit("\n".join(settings.ignore_patterns))
         self.ignore.setAccessibleName("Ignore patterns")
         self.ignore.setPlaceholderText("one glob per line, e.g. *.tmp or drafts/")
@@ -64,6 +71,7 @@ class SettingsDialog(QDialog):
         form.addRow("Context size (tokens)", self.n_ctx)
         form.addRow("Threads", self.threads)
         form.addRow("Reader", self.reader)
+        form.addRow("Scanned pages", self.ocr)
         form.addRow("Ignore patterns", self.ignore)
         form.addRow("Data location", data)
         note = QLabel("Changes apply the next time Docent starts.")
@@ -89,6 +97,7 @@ class SettingsDialog(QDialog):
             "n_ctx": self.n_ctx.value(),
             "threads": self.threads.value(),
             "reader": self.reader.isChecked(),
+            "ocr": self.ocr.isChecked(),
             "ignore_patterns": patterns,
         }
 

@@ -102,6 +102,12 @@ class Settings:
     parse_timeout_s: float = field(
         default=60.0, metadata=_describe("Per-file parsing time limit in seconds.")
     )
+    ocr: bool = field(
+        default=True,
+        metadata=_describe(
+            "Read images (PNG, JPEG, TIFF) and scanned PDF pages by OCR (slow: seconds a page)."
+        ),
+    )
     ignore_patterns: tuple[str, ...] = field(
         default=(),
         metadata=_describe("Extra glob patterns to skip, on top of hidden files, .git etc."),

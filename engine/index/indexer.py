@@ -133,7 +133,9 @@ class Indexer:
             overlap_tokens=settings.chunk_overlap_tokens,
         )
         self._worker = ParseWorker(
-            timeout_s=settings.parse_timeout_s, max_bytes=int(settings.max_file_mb * 2**20)
+            timeout_s=settings.parse_timeout_s,
+            max_bytes=int(settings.max_file_mb * 2**20),
+            ocr=settings.ocr,
         )
         self.recycle = RecycleBin()
         self._lock = threading.RLock()  # one reconcile at a time (CLI, watcher, GUI)

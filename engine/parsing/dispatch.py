@@ -3,13 +3,15 @@
 One module per format; `parse_file` here picks the format, enforces the size limit, turns
 environment problems into `ParseError`/`SkippedFile` with a human reason, and never lets a
 bad file raise anything else. `ParseWorker` runs the same in a child process with a
-deadline, for files that could stall the parser.
+deadline, for files that could stall the parser. With `ocr`, image files and the scanned
+pages of PDFs are read by OCR; without it, image files are skipped as binary.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,8 +20,14 @@ from engine.parsing.delimited import parse_delimited
 from engine.parsing.document import ParsedDocument
 from engine.parsing.docx import parse_docx
 from engine.parsing.epub import parse_epub
-from engine.parsing.formats import BINARY_EXTENSIONS, UNSUPPORTED_EXTENSIONS, kind_for
+from engine.parsing.formats import (
+    BINARY_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    UNSUPPORTED_EXTENSIONS,
+    kind_for,
+)
 from engine.parsing.html import decode_html, parse_html
+from engine.parsing.image import parse_image
 from engine.parsing.limits import DEFAULT_MAX_BYTES, too_large
 from engine.parsing.mail import parse_eml, parse_mbox
 from engine.parsing.markdown import parse_markdown
@@ -47,18 +55,29 @@ _ARCHIVE_PARSERS: dict[str, Callable[[str, bytes, int], ParsedDocument]] = {
 }
 
 
-def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedDocument:
+def parse_file(
+    path: str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    ocr: bool = False,
+    ocr_budget_s: float | None = None,
+) -> ParsedDocument:
     """Parse one file into blocks.
 
     Raises `SkippedFile` for files deliberately not indexed (binary, empty, no text) and
     `ParseError` for files that cannot be read (missing, unreadable, too large, damaged).
+    With `ocr`, images and PDF pages without a text layer are read by OCR, which starts no
+    new page once `ocr_budget_s` seconds have passed since the call (None: no limit).
     """
+    started = time.monotonic()
     file = Path(path)
     name = str(path)
     suffix = file.suffix.lower()
     size = _regular_file_size(file, name)
     if suffix in BINARY_EXTENSIONS:
         raise SkippedFile(name, f"binary file ({suffix})")
+    if suffix in IMAGE_EXTENSIONS and not ocr:
+        raise SkippedFile(name, f"binary file ({suffix}; OCR is off)")
     if suffix in UNSUPPORTED_EXTENSIONS:
         raise SkippedFile(name, f"unsupported format ({suffix})")
     if size > max_bytes:
@@ -68,8 +87,11 @@ def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
         raise SkippedFile(name, "empty file")
 
     kind = kind_for(file)
+    deadline = None if ocr_budget_s is None else started + ocr_budget_s
     if kind == "pdf" or (kind is None and data.startswith(_PDF_MAGIC)):
-        document = parse_pdf(name, data)
+        document = parse_pdf(name, data, ocr=ocr, ocr_deadline=deadline)
+    elif kind == "image":
+        document = parse_image(name, data, deadline=deadline)
     elif kind in _ARCHIVE_PARSERS:
         document = _ARCHIVE_PARSERS[kind](name, data, max_bytes)
     else:
@@ -79,16 +101,19 @@ def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
     return document
 
 
-def is_supported(path: Path) -> bool:
+def is_supported(path: Path, *, ocr: bool = False) -> bool:
     """Cheap check for the folder walker: worth handing to `parse_file`?
 
-    Decided by extension when it is known; otherwise by sniffing the first 8 KiB of a
-    regular file. Files that cannot be inspected (unreadable, special files) are not.
+    Decided by extension when it is known (images only with `ocr`); otherwise by sniffing
+    the first 8 KiB of a regular file. Files that cannot be inspected (unreadable, special
+    files) are not.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in BINARY_EXTENSIONS or suffix in UNSUPPORTED_EXTENSIONS:
         return False
+    if suffix in IMAGE_EXTENSIONS:
+        return ocr
     if kind_for(path) is not None:
         return True
     try:

@@ -30,7 +30,11 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class ParsedDocument:
-    """A file turned into blocks, plus what the indexer and the UI need to know about it."""
+    """A file turned into blocks, plus what the indexer and the UI need to know about it.
+
+    `ocr_pages` lists the pages whose text was read by OCR (a scanned PDF page, an image
+    file's page 1, a TIFF's frames), so the UI can say so; () when OCR read nothing.
+    """
 
     path: str
     kind: str
@@ -38,3 +42,4 @@ class ParsedDocument:
     pages: int | None = None
     title: str | None = None
     warnings: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()

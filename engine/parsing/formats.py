@@ -21,6 +21,7 @@ _KINDS_BY_EXTENSION: dict[str, tuple[str, ...]] = {
     "email": (".eml",),
     "mbox": (".mbox",),
     "csv": (".csv", ".tsv"),
+    "image": (".png", ".jpg", ".jpeg", ".tif", ".tiff"),  # read by OCR, when it is on
     "data": (
         ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
         ".properties", ".env", ".xml",
@@ -41,10 +42,12 @@ KIND_BY_NAME = {
     for name in ("makefile", "dockerfile", "containerfile", "justfile", "rakefile", "gemfile")
 }
 
+IMAGE_EXTENSIONS = frozenset(_KINDS_BY_EXTENSION["image"])
+
 # Rejected without reading: clearly binary containers and media.
 BINARY_EXTENSIONS = frozenset(
     """
-    .png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico .icns .heic .heif .avif .psd .xcf .raw
+    .gif .bmp .webp .ico .icns .heic .heif .avif .psd .xcf .raw
     .cr2 .nef .dng .zip .gz .tgz .bz2 .xz .zst .lz4 .7z .rar .tar .jar .war .apk .dmg .iso
     .img .deb .rpm .msi .cab .mp3 .wav .flac .ogg .oga .m4a .aac .opus .wma .aiff .mid
     .mp4 .m4v .mkv .avi .mov .webm .wmv .flv .mpg .mpeg .exe .dll .so .dylib .bin .o .a

@@ -2,7 +2,8 @@
 
 pypdf is imported on first use so that the parser child process and `is_supported` stay
 light. pypdf is lenient and chatty: its logger is silenced and its exceptions become
-`ParseError`s with a human reason.
+`ParseError`s with a human reason. With OCR on, pages without a text layer (scans) are
+rendered with pypdfium2 and read by OCR; their blocks keep their page number.
 """
 
 from __future__ import annotations
@@ -10,14 +11,21 @@ from __future__ import annotations
 import io
 import logging
 import re
+import time
 import warnings
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ParseError, SkippedFile
 from engine.parsing.document import Block, ParsedDocument
+from engine.parsing.ocr import MAX_SIDE, read_image
 from engine.parsing.textio import BLANK_LINES, BlockBuilder, normalise_newlines, paragraph_spans
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 NO_TEXT = "no extractable text (image-only or empty)"
 ENCRYPTED = "encrypted, no password"
+OCR_OUT_OF_TIME = "image-only, and OCR ran out of time or pages"
 
 # Typographic ligatures expanded so that "ﬁle" matches "file" in search.
 _LIGATURES = str.maketrans(
@@ -33,10 +41,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SENTENCE_END = tuple(".!?:;\"')\u201d\u2019")
 _SHORT_LINE = 0.75  # a line shorter than this share of the page's usual width is "short"
 _MIN_LINES_FOR_HEURISTIC = 3
+OCR_DPI = 200  # scans are rendered at this resolution for OCR...
+MAX_OCR_PAGES = 100  # ...at most this many pages of one file
 
 
-def parse_pdf(path: str, data: bytes) -> ParsedDocument:
-    """Extract text page by page; pages that fail become warnings, not failures."""
+def parse_pdf(
+    path: str, data: bytes, *, ocr: bool = False, ocr_deadline: float | None = None
+) -> ParsedDocument:
+    """Extract text page by page; pages that fail become warnings, not failures.
+
+    With `ocr`, pages without extractable text are read by OCR, up to `MAX_OCR_PAGES` and
+    until `ocr_deadline` (a `time.monotonic()` value) passes; the rest become a warning.
+    """
     import pypdf  # deferred: heavy, and only PDFs need it
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -61,14 +77,24 @@ def parse_pdf(path: str, data: bytes) -> ParsedDocument:
         title = _title(reader)
         blocks, empty, failed = _extract_pages(pages)
 
+    ocr_pages: list[int] = []
+    unread: list[int] = []
+    if ocr and empty:
+        ocr_blocks, ocr_pages, unread, ocr_failed = _ocr_pages(path, data, empty, ocr_deadline)
+        blocks = sorted([*blocks, *ocr_blocks], key=lambda block: block.page or 0)
+        done = {*ocr_pages, *unread, *(number for number, _ in ocr_failed)}
+        empty = [number for number in empty if number not in done]
+        failed = sorted([*failed, *ocr_failed])
     if not blocks:
         if failed:
             raise ParseError(path, f"damaged PDF: {failed[0][1]}")
-        raise SkippedFile(path, NO_TEXT)
+        raise SkippedFile(path, OCR_OUT_OF_TIME if unread else NO_TEXT)
     notes = []
     if empty:
         verb = "has" if len(empty) == 1 else "have"
         notes.append(f"{_page_list(empty)} {verb} no extractable text")
+    if unread:
+        notes.append(f"{_page_list(unread)} not read by OCR (time or page limit)")
     if failed:
         numbers = [number for number, _ in failed]
         notes.append(f"{_page_list(numbers)} could not be read ({failed[0][1]})")
@@ -79,6 +105,7 @@ def parse_pdf(path: str, data: bytes) -> ParsedDocument:
         pages=len(pages),
         title=title,
         warnings=tuple(notes),
+        ocr_pages=tuple(ocr_pages),
     )
 
 
@@ -98,6 +125,60 @@ def _extract_pages(pages: list) -> tuple[list[Block], list[int], list[tuple[int,
         else:
             empty.append(number)
     return blocks, empty, failed
+
+
+def _ocr_pages(
+    path: str, data: bytes, numbers: list[int], deadline: float | None
+) -> tuple[list[Block], list[int], list[int], list[tuple[int, str]]]:
+    """Render the given pages and read them by OCR.
+
+    Returns (blocks, pages read, pages left unread for the time or page limit, pages that
+    failed with their reason). A page where OCR finds no text is none of these: it stays
+    "no extractable text".
+    """
+    import pypdfium2  # deferred: only scans need it
+
+    blocks: list[Block] = []
+    read: list[int] = []
+    unread: list[int] = []
+    failed: list[tuple[int, str]] = []
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except Exception as exc:
+        return blocks, read, unread, [(number, short_cause(exc)) for number in numbers]
+    try:
+        for index, number in enumerate(numbers):
+            out_of_time = deadline is not None and time.monotonic() > deadline
+            if index >= MAX_OCR_PAGES or out_of_time:
+                unread.extend(numbers[index:])
+                break
+            try:
+                lines = read_image(_render(document, number), path=path)
+            except ParseError as exc:
+                failed.append((number, exc.reason))
+                continue
+            except Exception as exc:
+                failed.append((number, short_cause(exc)))
+                continue
+            page_blocks = page_blocks_from_text(clean_page_text("\n".join(lines)), number)
+            if page_blocks:
+                blocks.extend(page_blocks)
+                read.append(number)
+    finally:
+        document.close()
+    return blocks, read, unread, failed
+
+
+def _render(document: Any, number: int) -> Image.Image:
+    """Page `number` as a greyscale image at `OCR_DPI`, scaled down so neither side passes
+    the OCR engine's `MAX_SIDE` (a poster-sized page is not rendered at poster size)."""
+    page = document[number - 1]
+    try:
+        width, height = page.get_size()  # in points, 1/72 inch
+        scale = min(OCR_DPI / 72, MAX_SIDE / max(width, height, 1.0))
+        return page.render(scale=scale, grayscale=True).to_pil()
+    finally:
+        page.close()
 
 
 def clean_page_text(raw: str) -> str:

@@ -26,6 +26,9 @@ from engine.parsing.limits import DEFAULT_MAX_BYTES
 
 _ERROR_CLASSES: dict[str, type[ParseError]] = {"skipped": SkippedFile, "error": ParseError}
 _CLOSE_GRACE_S = 2.0
+# OCR starts no new page after this share of the deadline, so that a long scan returns the
+# pages read so far (with a warning) instead of timing out with nothing.
+_OCR_SHARE_OF_DEADLINE = 0.75
 
 
 class ParserBugError(RuntimeError):
@@ -37,12 +40,16 @@ class ParseWorker:
 
     Use `parse(path)`, or `submit(path)` then `result()`. A request that exceeds
     `timeout_s` (counted from submit) kills the child and raises `ParseError`; so does a
-    child that dies. The next submit starts a fresh child.
+    child that dies. The next submit starts a fresh child. `ocr` is passed to `parse_file`
+    in the child, with an OCR budget of a share of `timeout_s`.
     """
 
-    def __init__(self, timeout_s: float = 60.0, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(
+        self, timeout_s: float = 60.0, max_bytes: int = DEFAULT_MAX_BYTES, *, ocr: bool = False
+    ) -> None:
         self.timeout_s = timeout_s
         self.max_bytes = max_bytes
+        self.ocr = ocr
         self._context = multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
@@ -118,8 +125,13 @@ class ParseWorker:
             return self._connection
         self._stop_child(kill=True)
         parent_end, child_end = self._context.Pipe(duplex=True)
+        options = {
+            "max_bytes": self.max_bytes,
+            "ocr": self.ocr,
+            "ocr_budget_s": self.timeout_s * _OCR_SHARE_OF_DEADLINE,
+        }
         process = self._context.Process(
-            target=_child_main, args=(child_end, self.max_bytes), name="docent-parser", daemon=True
+            target=_child_main, args=(child_end, options), name="docent-parser", daemon=True
         )
         process.start()
         child_end.close()  # so the parent sees EOF when the child dies
@@ -154,8 +166,11 @@ def _unpack(name: str, reply: tuple[Any, ...]) -> ParsedDocument:
     raise ParserBugError(f"parser failed on {name}:\n{reply[1]}")
 
 
-def _child_main(connection: Connection, max_bytes: int) -> None:
-    """Child process loop: parse each path received until the pipe closes."""
+def _child_main(connection: Connection, options: dict[str, Any]) -> None:
+    """Child process loop: parse each path received until the pipe closes.
+
+    `options` are `parse_file`'s keyword arguments (max_bytes, ocr, ocr_budget_s).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
     while True:
@@ -166,7 +181,7 @@ def _child_main(connection: Connection, max_bytes: int) -> None:
         if sleep_s:
             time.sleep(sleep_s)
         try:
-            reply: tuple[Any, ...] = ("ok", parse_file(path, max_bytes=max_bytes))
+            reply: tuple[Any, ...] = ("ok", parse_file(path, **options))
         except SkippedFile as exc:
             reply = ("skipped", exc.path, exc.reason)
         except ParseError as exc:

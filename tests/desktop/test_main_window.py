@@ -178,11 +178,13 @@ def test_settings_are_saved_for_the_next_start(qtbot, window, tmp_path):
     dialog.ignore.setPlainText("*.tmp\ndrafts/")
     assert dialog.reader.isChecked()  # on by default
     dialog.reader.setChecked(False)
+    assert dialog.ocr.isChecked()  # on by default
+    dialog.ocr.setChecked(False)
     with qtbot.waitSignal(window.bridge.settings_loaded, timeout=LONG):
         window.bridge.save_settings(dialog.changes())
     saved = (tmp_path / "home" / "config" / "settings.toml").read_text()
     assert "n_ctx = 2048" in saved and '"drafts/"' in saved
-    assert "reader = false" in saved
+    assert "reader = false" in saved and "ocr = false" in saved
     assert window.engine_settings.n_ctx == 2048
 
 

@@ -124,7 +124,8 @@ def test_bad_files_are_reported_and_the_run_goes_on(assistant, docs):
     assert report.added == 3
     failures = dict(report.failures)
     assert failures[str(docs / "broken.pdf")].startswith("damaged PDF")
-    assert "binary" in dict(report.skipped)[str(docs / "photo.png")]
+    # images are read by OCR (on by default): a damaged one is reported as such
+    assert failures[str(docs / "photo.png")].startswith("damaged image")
     problems = {p.path: p for p in assistant.status().problems}
     assert problems[str(docs / "broken.pdf")].status == "failed"
     # Unchanged failures are not retried; fixing the file indexes it.

@@ -92,7 +92,7 @@ def test_text_files_are_recognised_by_extension_or_content(tmp_path, name, kind,
 def test_png_is_rejected_by_extension(tmp_path):
     with pytest.raises(SkippedFile) as caught:
         parse_file(write(tmp_path, "image.png", PNG_BYTES))
-    assert caught.value.reason == "binary file (.png)"
+    assert caught.value.reason == "binary file (.png; OCR is off)"
 
 
 @pytest.mark.parametrize(
