@@ -269,11 +269,11 @@ class MultiStepSearch:
                 about = [h for h in about if not search.name or is_about(h, search.name)]
                 # a passage titled by the name before one that only mentions it
                 picks.append(min(about, key=lambda h: _aboutness(h, search.name), default=None))
-            kept = _best_picks(state.question, picks, self.keep)
+            chosen = _best_picks(state.question, picks, self.keep)
             new: list[SearchHit] = []
             sources: set[str] = set()
             for search, pick in zip(searches, picks, strict=True):
-                added = (pick.path,) if pick is not None and id(pick) in kept else ()
+                added = (pick.path,) if pick is not None and id(pick) in chosen else ()
                 subject = search.subject or search.name
                 state.steps.append(LookupStep(search.query, search.why, added, subject))
                 if added:
