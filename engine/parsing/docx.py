@@ -1,21 +1,21 @@
 """Word .docx: paragraphs and table cells from word/document.xml, headings from styles.
 
-Read with zipfile and ElementTree only. The extracted text is the document's non-empty
-paragraphs (headings included) joined with blank lines; block offsets point into it.
+Read with zipfile, through the shared guard for zip-based documents (`archive.py`:
+encrypted files, member count, expanded size, hostile XML refused). The extracted text is
+the document's non-empty paragraphs (headings included) joined with blank lines; block
+offsets point into it.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-import zlib
 from collections.abc import Iterator
 
 from engine.errors import ParseError
+from engine.parsing.archive import open_archive, parse_xml, read_member
 from engine.parsing.document import Block, ParsedDocument
-from engine.parsing.limits import too_large
 from engine.parsing.textio import clean_inline, push_heading
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -28,30 +28,16 @@ _TITLE_LEVEL = 0  # a Title paragraph sits above Heading 1
 _BODY_TEXT_OUTLINE = 9  # w:outlineLvl 9 means "body text"
 _SKIPPED = frozenset({_W + "pPr", _W + "rPr", _MC_FALLBACK, _W + "delText", _W + "instrText"})
 _BREAKS = frozenset({_W + "br", _W + "cr"})
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
+_LABEL = "DOCX"
 
 
 def parse_docx(path: str, data: bytes, max_bytes: int) -> ParsedDocument:
     """Parse a .docx; heading paragraphs set the heading path of the blocks after them."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except _ZIP_ERRORS as exc:
-        raise ParseError(path, "damaged DOCX: not a valid zip archive") from exc
-    with archive:
-        try:
-            info = archive.getinfo(_DOCUMENT)
-        except KeyError as exc:
-            raise ParseError(path, f"damaged DOCX: {_DOCUMENT} missing") from exc
-        if info.file_size > max_bytes:
-            raise ParseError(path, too_large(info.file_size, max_bytes))
-        try:
-            root = ET.fromstring(archive.read(info))
-        except ET.ParseError as exc:
-            raise ParseError(path, f"damaged DOCX: bad XML in {_DOCUMENT} ({exc})") from exc
-        except _ZIP_ERRORS as exc:
-            raise ParseError(path, f"damaged DOCX: cannot read {_DOCUMENT} ({exc})") from exc
-        styles = _read_styles(archive)
-        core_title = _read_core_title(archive)
+    with open_archive(path, data, max_bytes, _LABEL) as archive:
+        raw = read_member(path, archive, _DOCUMENT, _LABEL)
+        root = parse_xml(path, raw, _DOCUMENT, _LABEL)
+        styles = _read_styles(path, archive)
+        core_title = _read_core_title(path, archive)
     body = root.find(_W + "body")
     if body is None:
         raise ParseError(path, "damaged DOCX: document has no body")
@@ -151,11 +137,23 @@ def _outline_level(value: str | None) -> int | None:
     return int(value) + 1
 
 
-def _read_styles(archive: zipfile.ZipFile) -> dict[str, tuple[str, int | None]]:
-    """styleId -> (style name, outline level); empty when styles.xml is absent or broken."""
+def _optional_part(path: str, archive: zipfile.ZipFile, name: str) -> ET.Element | None:
+    """A part the text does not need: None when it is absent or broken (hostile XML is
+    still refused, as everywhere)."""
+    if name not in archive.namelist():
+        return None
     try:
-        root = ET.fromstring(archive.read("word/styles.xml"))
-    except (KeyError, ET.ParseError, *_ZIP_ERRORS):
+        return parse_xml(path, read_member(path, archive, name, _LABEL), name, _LABEL)
+    except ParseError as exc:
+        if exc.reason.startswith("refused"):
+            raise
+        return None
+
+
+def _read_styles(path: str, archive: zipfile.ZipFile) -> dict[str, tuple[str, int | None]]:
+    """styleId -> (style name, outline level); empty when styles.xml is absent or broken."""
+    root = _optional_part(path, archive, "word/styles.xml")
+    if root is None:
         return {}
     styles: dict[str, tuple[str, int | None]] = {}
     for style in root.iter(_W + "style"):
@@ -170,10 +168,9 @@ def _read_styles(archive: zipfile.ZipFile) -> dict[str, tuple[str, int | None]]:
     return styles
 
 
-def _read_core_title(archive: zipfile.ZipFile) -> str | None:
-    try:
-        root = ET.fromstring(archive.read("docProps/core.xml"))
-    except (KeyError, ET.ParseError, *_ZIP_ERRORS):
+def _read_core_title(path: str, archive: zipfile.ZipFile) -> str | None:
+    root = _optional_part(path, archive, "docProps/core.xml")
+    if root is None:
         return None
     element = root.find(_DC_TITLE)
     title = clean_inline(element.text or "") if element is not None else ""

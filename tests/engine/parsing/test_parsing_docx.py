@@ -144,4 +144,21 @@ def test_document_xml_that_expands_past_the_limit_is_too_large(tmp_path):
     with pytest.raises(ParseError) as caught:
         parse_file(path, max_bytes=100_000)
     assert caught.value.reason.startswith("too large (")
-    assert caught.value.reason.endswith("limit 97.7 KB)")
+    assert caught.value.reason.endswith("limit 97.7 KB) when uncompressed")
+
+
+def test_entity_expansion_is_refused(tmp_path, billion_laughs):
+    path = tmp_path / "lol.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", billion_laughs)
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert caught.value.reason.startswith("refused DOCX: word/document.xml declares XML entities")
+
+
+def test_an_encrypted_docx_is_named_as_such(tmp_path):
+    path = tmp_path / "secret.docx"
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 512)
+    with pytest.raises(ParseError) as caught:
+        parse_file(path)
+    assert caught.value.reason == "password-protected (encrypted) or legacy binary DOCX file"
