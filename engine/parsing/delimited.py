@@ -13,7 +13,7 @@ import csv
 import io
 
 from engine.parsing.document import ParsedDocument
-from engine.parsing.pdf import short_cause
+from engine.parsing.limits import short_cause
 from engine.parsing.tables import SheetBlocks, TableBudget
 from engine.parsing.text import parse_text
 from engine.parsing.textio import decode_text

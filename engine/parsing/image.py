@@ -11,8 +11,9 @@ import time
 
 from engine.errors import ParseError, SkippedFile
 from engine.parsing.document import Block, ParsedDocument
+from engine.parsing.limits import short_cause
 from engine.parsing.ocr import check_size, open_image, read_image
-from engine.parsing.pdf import MAX_OCR_PAGES, clean_page_text, page_blocks_from_text, short_cause
+from engine.parsing.pdf import MAX_OCR_PAGES, clean_page_text, page_blocks_from_text
 
 NO_OCR_TEXT = "no text found by OCR"
 OCR_OUT_OF_TIME = "OCR ran out of time"

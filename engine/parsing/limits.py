@@ -1,4 +1,4 @@
-"""Size limits and their human wording, shared by the facade and the archive-based formats."""
+"""Size limits and the human wording of why a file was not read, shared by every format."""
 
 from __future__ import annotations
 
@@ -20,3 +20,10 @@ def human_size(size: int, *, trim: bool = False) -> str:
 def too_large(size: int, limit: int) -> str:
     """The reason given for a file over the size limit."""
     return f"too large ({human_size(size)}, limit {human_size(limit, trim=True)})"
+
+
+def short_cause(exc: BaseException) -> str:
+    """A one-line, bounded description of an exception for a human reason."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    message = message or type(exc).__name__
+    return message if len(message) <= 100 else message[:97] + "..."

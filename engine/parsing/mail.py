@@ -26,7 +26,7 @@ from typing import cast
 from engine.errors import ParseError
 from engine.parsing.document import Block, ParsedDocument
 from engine.parsing.html import parse_html
-from engine.parsing.pdf import short_cause
+from engine.parsing.limits import short_cause
 from engine.parsing.textio import clean_inline, decode_text, paragraph_spans
 
 MAX_MESSAGES = 20_000

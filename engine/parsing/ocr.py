@@ -18,6 +18,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import ParseError
+from engine.parsing.limits import short_cause
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -96,7 +97,7 @@ def open_image(path: str, data: bytes) -> Image.Image:
     except UnidentifiedImageError as exc:
         raise ParseError(path, "damaged image: not a readable image") from exc
     except Exception as exc:
-        raise ParseError(path, f"damaged image: {_short(exc)}") from exc
+        raise ParseError(path, f"damaged image: {short_cause(exc)}") from exc
     check_size(path, *image.size)
     return image
 
@@ -135,7 +136,7 @@ def _pixels(image: Image.Image | Any, path: str) -> Any:
     except ParseError:
         raise
     except Exception as exc:
-        raise ParseError(path, f"damaged image: {_short(exc)}") from exc
+        raise ParseError(path, f"damaged image: {short_cause(exc)}") from exc
     return numpy.asarray(rgb)
 
 
@@ -254,8 +255,3 @@ def _row_lines(boxes: list[_Box]) -> list[str]:
             right = max(right, box_right)
         lines.append(" ".join(current))
     return lines
-
-
-def _short(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return message if len(message) <= 100 else message[:97] + "..."

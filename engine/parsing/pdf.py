@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import ParseError, SkippedFile
 from engine.parsing.document import Block, ParsedDocument
+from engine.parsing.limits import short_cause
 from engine.parsing.ocr import MAX_SIDE, read_image
 from engine.parsing.textio import BLANK_LINES, BlockBuilder, normalise_newlines, paragraph_spans
 
@@ -234,13 +235,6 @@ def _title(reader: object) -> str | None:
         return None
     title = " ".join(_CONTROL.sub("", title).split())
     return title or None
-
-
-def short_cause(exc: BaseException) -> str:
-    """A one-line, bounded description of an exception for a human reason."""
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    message = message or type(exc).__name__
-    return message if len(message) <= 100 else message[:97] + "..."
 
 
 def _page_list(numbers: list[int]) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from engine.errors import ParseError
 from engine.parsing.archive import open_archive, refuse_doctypes
 from engine.parsing.document import Block, ParsedDocument
-from engine.parsing.pdf import short_cause
+from engine.parsing.limits import short_cause
 from engine.parsing.textio import clean_inline
 
 _LABEL = "PPTX"

@@ -14,7 +14,7 @@ import re
 
 from engine.errors import ParseError
 from engine.parsing.document import Block, ParsedDocument
-from engine.parsing.pdf import short_cause
+from engine.parsing.limits import short_cause
 from engine.parsing.textio import clean_inline, decode_text, lines_with_offsets
 
 _MAGIC = "{\\rtf"

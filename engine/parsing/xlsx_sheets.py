@@ -20,7 +20,7 @@ import defusedxml
 from engine.errors import ParseError
 from engine.parsing.archive import hostile_xml_reason, open_archive
 from engine.parsing.document import Block, ParsedDocument
-from engine.parsing.pdf import short_cause
+from engine.parsing.limits import short_cause
 from engine.parsing.tables import SheetBlocks, TableBudget
 from engine.parsing.textio import clean_inline
 
