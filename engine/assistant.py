@@ -68,6 +68,7 @@ class Status:
     skipped: int
     chunks: int
     problems: tuple[Problem, ...]
+    read_by_ocr: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (path, its pages read by OCR)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -81,6 +82,9 @@ class Status:
             "failed": self.failed,
             "skipped": self.skipped,
             "chunks": self.chunks,
+            "read_by_ocr": [
+                {"path": path, "pages": list(pages)} for path, pages in self.read_by_ocr
+            ],
             "failures": [
                 {"path": p.path, "status": p.status, "reason": p.reason} for p in self.problems
             ],
@@ -431,6 +435,7 @@ class Assistant:
             skipped=stats.skipped,
             chunks=stats.chunks,
             problems=tuple(Problem(d.path, d.status, d.error or "") for d in self.store.failures()),
+            read_by_ocr=tuple(self.store.read_by_ocr()),
         )
 
     def close(self) -> None:

@@ -40,12 +40,16 @@ class Citation:
     char_end: int
     line_start: int | None
     text: str  # the passage as the model saw it
+    place: str = ""  # "page 4", "slide 3"; "" for nowhere
+    ocr: bool = False  # its page was read by OCR
 
     def to_dict(self) -> dict[str, object]:
         return {
             "n": self.n,
             "path": self.path,
             "page": self.page,
+            "place": self.place or None,
+            "ocr": self.ocr,
             "span": [self.char_start, self.char_end],
             "line": self.line_start,
             "text": self.text,
@@ -109,6 +113,8 @@ def _citation(n: int, hit: SearchHit) -> Citation:
         char_end=hit.char_end,
         line_start=hit.line_start,
         text=hit.text,
+        place=hit.place,
+        ocr=hit.ocr,
     )
 
 

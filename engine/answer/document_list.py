@@ -91,6 +91,6 @@ def listing_text(topic: str, documents: list[SearchHit]) -> str:
         sentence = unwrap(excerpt(hit.text, topic, 1)).strip(" …")
         if len(sentence) > SNIPPET_CHARS:
             sentence = sentence[: SNIPPET_CHARS - 1].rstrip() + "…"
-        page = f", page {hit.page}" if hit.page is not None else ""
+        page = f", {hit.place}" if hit.place else ""
         lines.append(f"- {Path(hit.path).name}{page}: “{sentence}” [{n}]")
     return "\n".join(lines)

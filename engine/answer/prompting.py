@@ -308,8 +308,8 @@ class PromptBuilder:
 
     def _source_segments(self, n: int, hit: SearchHit) -> list[Segment]:
         label = f"[{n}] {PurePath(hit.path).name}"
-        if hit.page is not None:
-            label += f", page {hit.page}"
+        if hit.place:
+            label += f", {hit.place}"
         if hit.heading:
             label += f" ({hit.heading})"
         return [Segment(label + "\n"), Segment(hit.text.strip()), Segment("\n\n")]

@@ -235,7 +235,7 @@ def print_sources(
         return
     out.write("\nCited sources:\n" if not everything else "\nClosest passages:\n")
     for n, hit in rows:
-        where = hit.path + (f", page {hit.page}" if hit.page is not None else "")
+        where = hit.path + (f", {hit.place}" if hit.place else "") + (" (OCR)" if hit.ocr else "")
         if hit.line_start is not None:
             where += f", line {hit.line_start}"
         mark = "*" if n in cited else " "

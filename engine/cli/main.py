@@ -235,9 +235,31 @@ def _status(assistant: Any, as_json: bool) -> int:
         f"{status.skipped} skipped)"
     )
     print(f"passages:   {status.chunks}")
+    if status.read_by_ocr:
+        pages = sum(len(numbers) for _, numbers in status.read_by_ocr)
+        documents = len(status.read_by_ocr)
+        print(f"read by OCR: {plural(pages, 'page')} in {plural(documents, 'document')}")
+        for path, numbers in status.read_by_ocr:
+            print(f"  {path}: {page_list(numbers)}")
     for problem in status.problems:
         print(f"  {problem.status}: {problem.path}: {problem.reason}")
     return 0
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def page_list(pages: Sequence[int]) -> str:
+    """Page numbers as runs: "pages 1-3, 7"."""
+    runs: list[list[int]] = []
+    for page in sorted(pages):
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    text = ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return ("pages " if len(pages) > 1 else "page ") + text
 
 
 def _check_search_args(args: argparse.Namespace) -> None:
@@ -265,7 +287,7 @@ def _search(assistant: Any, args: argparse.Namespace) -> int:
     if not hits:
         print("no matching passages")
     for number, hit in enumerate(hits, 1):
-        where = hit.path + (f"  page {hit.page}" if hit.page else "")
+        where = hit.path + (f"  {hit.place}" if hit.place else "") + ("  (OCR)" if hit.ocr else "")
         where += f"  lines {hit.line_start}-{hit.line_end}" if hit.line_start else ""
         print(f"[{number}] {where}  (score {hit.score:.4f})")
         if hit.heading:

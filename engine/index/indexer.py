@@ -280,6 +280,7 @@ class Indexer:
                     status="indexed",
                     kind=parked.kind,
                     pages=parked.pages,
+                    ocr_pages=parked.ocr_pages,
                     chunks=parked.chunks,
                     vectors=parked.vectors,
                 )
@@ -386,6 +387,7 @@ class Indexer:
                 status="indexed",
                 kind=item.parsed.kind,
                 pages=item.parsed.pages,
+                ocr_pages=item.parsed.ocr_pages,
                 title=item.parsed.title,
                 chunks=[_to_record(i, c) for i, c in enumerate(item.chunks)],
                 vectors=part,

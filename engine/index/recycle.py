@@ -28,6 +28,7 @@ class RemovedDocument:
     chunks: tuple[NewChunk, ...]
     vectors: np.ndarray
     expires: float
+    ocr_pages: tuple[int, ...] = ()
 
 
 class RecycleBin:
@@ -54,7 +55,7 @@ class RecycleBin:
             vectors = np.vstack([m for _, m in store.iter_vectors([r.id for r in records])])
             chunks = tuple(r.as_new() for r in records)
             self._items[doc.sha256] = RemovedDocument(
-                doc.kind, doc.pages, chunks, vectors, time.monotonic() + self.keep_s
+                doc.kind, doc.pages, chunks, vectors, time.monotonic() + self.keep_s, doc.ocr_pages
             )
             self._chunks += len(chunks)
             while self._chunks > self.max_chunks:

@@ -65,6 +65,23 @@ UNSUPPORTED_EXTENSIONS = frozenset(
 )
 
 
+# What one numbered page of a document is, by kind, so a citation says "slide 3" where the
+# person would look for a slide; kinds not listed have pages, and those in _UNNUMBERED have
+# one page whose number tells nothing.
+_PAGE_UNITS = {
+    "pptx": "slide", "odp": "slide", "xlsx": "sheet", "ods": "sheet", "epub": "chapter",
+    "mbox": "message",
+}  # fmt: skip
+_UNNUMBERED = frozenset({"csv", "email", "image"})
+
+
+def place(kind: str | None, page: int | None) -> str:
+    """Where a passage sits in its file, in words ("page 4", "slide 3"); "" for nowhere."""
+    if page is None or kind in _UNNUMBERED:
+        return ""
+    return f"{_PAGE_UNITS.get(kind or '', 'page')} {page}"
+
+
 def kind_for(path: Path) -> str | None:
     """The kind a file is read as, from its name alone; None when only content can tell."""
     return KIND_BY_EXTENSION.get(path.suffix.lower()) or KIND_BY_NAME.get(path.name.lower())

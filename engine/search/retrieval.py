@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.index.vector_index import VectorIndex
 from engine.models.embedding import Embedder
+from engine.parsing.formats import place
 from engine.search.keywords import KeywordPlanner
 from engine.store import ChunkRecord, Store
 
@@ -47,11 +48,15 @@ class SearchHit:
     chunk_ids: tuple[int, ...]
     dense_rank: int | None = None  # 1-based rank in the dense list, None if absent
     keyword_rank: int | None = None
+    place: str = ""  # where in the file, in words: "page 4", "slide 3" ("" for nowhere)
+    ocr: bool = False  # the passage's page was read by OCR
 
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
             "page": self.page,
+            "place": self.place or None,
+            "ocr": self.ocr,
             "heading": self.heading or None,
             "score": round(self.score, 6),
             "similarity": round(self.similarity, 4),
@@ -219,6 +224,8 @@ def _hit(record: ChunkRecord, score: float, similarity: float) -> SearchHit:
         line_start=record.line_start,
         line_end=record.line_end,
         chunk_ids=(record.id,),
+        place=place(record.kind, record.page),
+        ocr=record.ocr,
     )
 
 
@@ -268,6 +275,7 @@ def _combine(hit: SearchHit, new: SearchHit) -> SearchHit:
         chunk_ids=tuple(sorted({*hit.chunk_ids, *new.chunk_ids})),
         dense_rank=_best(hit.dense_rank, new.dense_rank),
         keyword_rank=_best(hit.keyword_rank, new.keyword_rank),
+        ocr=hit.ocr or new.ocr,
     )
 
 

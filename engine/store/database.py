@@ -151,7 +151,7 @@ class Store:
             f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE path = ? OR (path >= ? AND path < ?)",
             (prefix, lo, hi),
         )
-        return {row[2]: DocumentRecord(*row) for row in rows}
+        return {row[2]: sql.document(row) for row in rows}
 
     def document(self, path: str) -> DocumentRecord | None:
         row = (
@@ -159,7 +159,7 @@ class Store:
             .execute(f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE path = ?", (path,))
             .fetchone()
         )
-        return DocumentRecord(*row) if row else None
+        return sql.document(row) if row else None
 
     def indexed_with_sha256(self, sha256: str) -> DocumentRecord | None:
         """An indexed document with this content, if any (for renames and copies)."""
@@ -172,13 +172,20 @@ class Store:
             )
             .fetchone()
         )
-        return DocumentRecord(*row) if row else None
+        return sql.document(row) if row else None
 
     def failures(self) -> list[DocumentRecord]:
         rows = self._conn().execute(
             f"SELECT {sql.DOC_COLUMNS} FROM documents WHERE status != 'indexed' ORDER BY path"
         )
-        return [DocumentRecord(*row) for row in rows]
+        return [sql.document(row) for row in rows]
+
+    def read_by_ocr(self) -> list[tuple[str, tuple[int, ...]]]:
+        """Every document with pages whose text was read by OCR, and those pages, by path."""
+        rows = self._conn().execute(
+            "SELECT path, ocr_pages FROM documents WHERE ocr_pages IS NOT NULL ORDER BY path"
+        )
+        return [(path, sql.pages_of(pages)) for path, pages in rows]
 
     def put_document(
         self,
@@ -192,6 +199,7 @@ class Store:
         error: str | None = None,
         kind: str | None = None,
         pages: int | None = None,
+        ocr_pages: Sequence[int] = (),
         title: str | None = None,
         chunks: Sequence[NewChunk] = (),
         vectors: np.ndarray | None = None,
@@ -206,7 +214,7 @@ class Store:
             removed = sql.delete_paths(conn, [path])
             cur = conn.execute(
                 "INSERT INTO documents(folder_id, path, size, mtime_ns, sha256, status, error, "
-                "kind, pages, title, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "kind, pages, ocr_pages, title, indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     folder_id,
                     path,
@@ -217,6 +225,7 @@ class Store:
                     error,
                     kind,
                     pages,
+                    sql.pages_text(ocr_pages),
                     title,
                     time.time(),
                 ),
@@ -235,8 +244,8 @@ class Store:
             removed = sql.delete_paths(conn, [path])
             cur = conn.execute(
                 "INSERT INTO documents(folder_id, path, size, mtime_ns, sha256, status, error, "
-                "kind, pages, title, indexed_at) SELECT ?, ?, ?, ?, sha256, status, error, kind, "
-                "pages, title, ? FROM documents WHERE id = ?",
+                "kind, pages, ocr_pages, title, indexed_at) SELECT ?, ?, ?, ?, sha256, status, "
+                "error, kind, pages, ocr_pages, title, ? FROM documents WHERE id = ?",
                 (folder_id, path, size, mtime_ns, time.time(), source.id),
             )
             doc_id = int(cur.lastrowid or 0)
@@ -364,7 +373,7 @@ class Store:
                 f"{sql.CHUNK_SELECT} WHERE c.id IN ({marks})",
                 part,
             ):
-                out[row[0]] = ChunkRecord(*row)
+                out[row[0]] = sql.chunk(row)
         return out
 
     def document_chunks(self, document_id: int) -> list[ChunkRecord]:
@@ -372,7 +381,7 @@ class Store:
             f"{sql.CHUNK_SELECT} WHERE c.document_id = ? ORDER BY c.ord",
             (document_id,),
         )
-        return [ChunkRecord(*row) for row in rows]
+        return [sql.chunk(row) for row in rows]
 
     def chunk_ids_under(self, prefix: str) -> set[int]:
         """Ids of chunks of documents inside directory `prefix` (or that exact file)."""

@@ -24,6 +24,7 @@ class DocumentRecord:
     error: str | None
     kind: str | None
     pages: int | None
+    ocr_pages: tuple[int, ...] = ()  # pages whose text was read by OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class ChunkRecord:
     line_start: int | None
     line_end: int | None
     tokens: int
+    kind: str | None = None  # the document's kind ("pdf", "pptx", ...)
+    ocr: bool = False  # the passage's page was read by OCR
 
     def as_new(self) -> NewChunk:
         """The same passage, ready to be stored again (under another document)."""

@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
     END;
     """,
+    # 2: the pages of a document whose text was read by OCR ("3,4"; NULL when none).
+    """
+    ALTER TABLE documents ADD COLUMN ocr_pages TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,19 +4,43 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
-from engine.store.records import Folder, NewChunk
+from engine.store.records import ChunkRecord, DocumentRecord, Folder, NewChunk
 
-DOC_COLUMNS = "id, folder_id, path, size, mtime_ns, sha256, status, error, kind, pages"
+DOC_COLUMNS = "id, folder_id, path, size, mtime_ns, sha256, status, error, kind, pages, ocr_pages"
 CHUNK_COLUMNS = (
     "c.id, c.document_id, d.path, c.ord, c.text, c.heading, c.page, "
-    "c.char_start, c.char_end, c.line_start, c.line_end, c.tokens"
+    "c.char_start, c.char_end, c.line_start, c.line_end, c.tokens, d.kind, "
+    "(d.ocr_pages IS NOT NULL AND c.page IS NOT NULL "
+    "AND instr(',' || d.ocr_pages || ',', ',' || c.page || ',') > 0)"
 )
 
 
 CHUNK_SELECT = f"SELECT {CHUNK_COLUMNS} FROM chunks c JOIN documents d ON d.id = c.document_id"
+
+
+def pages_text(pages: Sequence[int]) -> str | None:
+    """The stored form of a list of page numbers ("3,4"), NULL for none."""
+    return ",".join(str(page) for page in pages) or None
+
+
+def pages_of(text: str | None) -> tuple[int, ...]:
+    return tuple(int(page) for page in text.split(",")) if text else ()
+
+
+def document(row: Sequence[object]) -> DocumentRecord:
+    """A documents row selected as DOC_COLUMNS."""
+    record = DocumentRecord(*row[:-1])  # type: ignore[arg-type]
+    return replace(record, ocr_pages=pages_of(row[-1])) if row[-1] else record  # type: ignore[arg-type]
+
+
+def chunk(row: Sequence[object]) -> ChunkRecord:
+    """A chunks row selected as CHUNK_COLUMNS."""
+    record = ChunkRecord(*row[:-1])  # type: ignore[arg-type]
+    return replace(record, ocr=bool(row[-1])) if row[-1] else record
 
 
 def prefix_bounds(prefix: str) -> tuple[str, str]:

@@ -268,3 +268,26 @@ def test_ocr_runs_in_the_worker(scans):
         document = worker.parse(scans["png"])
     assert document.ocr_pages == (1,)
     assert words_found(SENTENCE, all_text(document)) >= 0.8, all_text(document)
+
+
+@pytest.mark.slow
+def test_pages_read_by_ocr_are_recorded_and_shown(scans, tmp_path):
+    from engine.assistant import Assistant
+    from tests.fakes import FakeEmbedder
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "scan.pdf").write_bytes(scans["pdf"].read_bytes())
+    (docs / "typed.txt").write_text("The typed note about the garden shed.\n")
+    with Assistant(tmp_path / "home", embedder=FakeEmbedder()) as assistant:
+        assistant.add_folder(docs)
+        assistant.index()
+
+        status = assistant.status()
+        assert status.read_by_ocr == ((str(docs / "scan.pdf"), (1,)),)
+        assert status.to_dict()["read_by_ocr"] == [{"path": str(docs / "scan.pdf"), "pages": [1]}]
+        scanned = assistant.search("quarterly invoice offline", k=1)[0]
+        assert (Path(scanned.path).name, scanned.page, scanned.ocr) == ("scan.pdf", 1, True)
+        assert scanned.place == "page 1"
+        typed = assistant.search("garden shed", k=1)[0]
+        assert (Path(typed.path).name, typed.ocr) == ("typed.txt", False)

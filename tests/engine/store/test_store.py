@@ -181,3 +181,61 @@ def test_mismatched_vectors_are_rejected(store):
             vectors=_vectors(1),
         )
     assert store.document("/d/a") is None  # the transaction never started
+
+
+def _paged_chunks(*pages: int) -> list[NewChunk]:
+    return [
+        NewChunk(
+            ord=i, text=f"text of page {page}", heading="", page=page, char_start=i * 20,
+            char_end=i * 20 + 15, line_start=None, line_end=None, tokens=4,
+        )
+        for i, page in enumerate(pages)
+    ]  # fmt: skip
+
+
+def test_pages_read_by_ocr_are_kept_and_mark_their_passages(store):
+    folder = store.add_folder("/d")
+    _, added = store.put_document(
+        folder_id=folder.id, path="/d/scan.pdf", size=1, mtime_ns=1, sha256="s",
+        status="indexed", kind="pdf", pages=3, ocr_pages=(2, 3),
+        chunks=_paged_chunks(1, 2, 3), vectors=_vectors(3),
+    )  # fmt: skip
+    _put(store, folder.id, "/d/note.txt", "plain text")
+
+    assert store.document("/d/scan.pdf").ocr_pages == (2, 3)
+    assert store.document("/d/note.txt").ocr_pages == ()
+    chunks = store.chunks(added)
+    assert [chunks[i].ocr for i in added] == [False, True, True]
+    assert {chunks[i].kind for i in added} == {"pdf"}
+    assert store.read_by_ocr() == [("/d/scan.pdf", (2, 3))]
+
+    store.copy_document(
+        store.document("/d/scan.pdf"), folder_id=folder.id, path="/d/copy.pdf", size=1,
+        mtime_ns=2,
+    )  # fmt: skip
+    assert store.read_by_ocr() == [("/d/copy.pdf", (2, 3)), ("/d/scan.pdf", (2, 3))]
+
+
+def test_a_store_from_before_ocr_gains_the_column_and_keeps_its_documents(tmp_path):
+    from engine.store.schema import MIGRATIONS, _statements
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO folders(id, path, added_at) VALUES (1, '/d', 0)")
+    conn.execute(
+        "INSERT INTO documents(folder_id, path, size, mtime_ns, sha256, status, kind, pages, "
+        "indexed_at) VALUES (1, '/d/a.pdf', 1, 1, 'x', 'indexed', 'pdf', 2, 0)"
+    )
+    conn.commit()
+    conn.close()
+
+    migrated = Store(path)
+    try:
+        assert migrated.document("/d/a.pdf").ocr_pages == ()
+        assert migrated.read_by_ocr() == []
+    finally:
+        migrated.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
