@@ -29,7 +29,7 @@ from engine.parsing.formats import (
 from engine.parsing.html import decode_html, parse_html
 from engine.parsing.image import parse_image
 from engine.parsing.limits import DEFAULT_MAX_BYTES, too_large
-from engine.parsing.mail import parse_eml, parse_mbox
+from engine.parsing.mail import AttachmentReader, parse_eml, parse_mbox
 from engine.parsing.markdown import parse_markdown
 from engine.parsing.odp import parse_odp
 from engine.parsing.ods import parse_ods
@@ -86,19 +86,51 @@ def parse_file(
     if not data:
         raise SkippedFile(name, "empty file")
 
-    kind = kind_for(file)
     deadline = None if ocr_budget_s is None else started + ocr_budget_s
-    if kind == "pdf" or (kind is None and data.startswith(_PDF_MAGIC)):
-        document = parse_pdf(name, data, ocr=ocr, ocr_deadline=deadline)
-    elif kind == "image":
-        document = parse_image(name, data, deadline=deadline)
-    elif kind in _ARCHIVE_PARSERS:
-        document = _ARCHIVE_PARSERS[kind](name, data, max_bytes)
-    else:
-        document = _parse_text_format(name, data, kind or "text", suffix)
+    document = _parse_data(name, data, kind_for(file), suffix, max_bytes, ocr, deadline)
     if not document.blocks:
         raise SkippedFile(name, NO_TEXT)
     return document
+
+
+def _parse_data(
+    name: str,
+    data: bytes,
+    kind: str | None,
+    suffix: str,
+    max_bytes: int,
+    ocr: bool,
+    deadline: float | None,
+) -> ParsedDocument:
+    """Parse bytes already read (a file's, or an e-mail attachment's) by their kind."""
+    if kind == "pdf" or (kind is None and data.startswith(_PDF_MAGIC)):
+        return parse_pdf(name, data, ocr=ocr, ocr_deadline=deadline)
+    if kind == "image":
+        return parse_image(name, data, deadline=deadline)
+    if kind in _ARCHIVE_PARSERS:
+        return _ARCHIVE_PARSERS[kind](name, data, max_bytes)
+    if kind in ("email", "mbox"):
+        if not looks_like_text(data[:SNIFF_BYTES]):
+            raise SkippedFile(name, "binary file")
+        reader = _attachment_reader(max_bytes, ocr, deadline)
+        return (parse_eml if kind == "email" else parse_mbox)(name, data, reader)
+    return _parse_text_format(name, data, kind or "text", suffix)
+
+
+def _attachment_reader(max_bytes: int, ocr: bool, deadline: float | None) -> AttachmentReader:
+    """How a message's attachments are read: by the same parsers, within the same limits
+    (images only with OCR on; messages attached to messages stay listed by name)."""
+
+    def read(name: str, data: bytes) -> ParsedDocument | None:
+        suffix = Path(name).suffix.lower()
+        kind = kind_for(Path(name))
+        if kind is None or kind in ("email", "mbox") or (kind == "image" and not ocr):
+            return None
+        if len(data) > max_bytes:
+            raise ParseError(name, too_large(len(data), max_bytes))
+        return _parse_data(name, data, kind, suffix, max_bytes, ocr, deadline)
+
+    return read
 
 
 def is_supported(path: Path, *, ocr: bool = False) -> bool:
@@ -131,10 +163,6 @@ def _parse_text_format(name: str, data: bytes, kind: str, suffix: str) -> Parsed
         raise SkippedFile(name, "binary file")
     if kind == "csv":
         return parse_delimited(name, data, tab_separated=suffix == ".tsv")
-    if kind == "email":
-        return parse_eml(name, data)
-    if kind == "mbox":
-        return parse_mbox(name, data)
     if kind == "rtf":
         return parse_rtf(name, data)
     if kind == "html":

@@ -161,3 +161,76 @@ def test_truncated_message_keeps_what_is_there(tmp_path):
     document = parse_file(path)
     assert document.blocks[0].text.startswith("Subject: Cut")
     assert document.blocks[-1].text == "Attachments: photo.png"
+
+
+def _sheet_bytes(tmp_path: Path) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Quote"
+    book.active.append(["Item", "Cost"])
+    book.active.append(["Boiler pump", "340"])
+    book.save(tmp_path / "quote.xlsx")
+    return (tmp_path / "quote.xlsx").read_bytes()
+
+
+def test_attachments_of_supported_types_are_read_under_their_name(tmp_path, check_blocks):
+    message = plain_message("Boiler quote", "See the attached quote.\n")
+    message.add_attachment(
+        _sheet_bytes(tmp_path),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename="quote.xlsx",
+    )
+    message.add_attachment("# Notes\n\nThe plumber comes on Friday.\n", filename="notes.md")
+    message.add_attachment(b"\x89PNG\r\n\x1a\n", maintype="image", subtype="png", filename="a.png")
+    message.add_attachment(b"not a zip", maintype="application", subtype="zip", filename="x.docx")
+
+    document = parse_file(write_eml(tmp_path, message))
+
+    by_text = {b.text: b.heading for b in document.blocks}
+    assert by_text["Row 2 — Item: Boiler pump, Cost: 340"] == (
+        "Boiler quote",
+        "quote.xlsx",
+        "Quote",
+    )
+    assert by_text["The plumber comes on Friday."] == ("Boiler quote", "notes.md", "Notes")
+    assert "Attachments: quote.xlsx, notes.md, a.png, x.docx" in by_text
+    assert not any("a.png" in heading for heading in by_text.values())  # OCR is off
+    [warning] = document.warnings
+    assert warning.startswith("attachment x.docx not read ("), warning
+    assert document.ocr_pages == ()
+    check_blocks(document, "\n\n".join(b.text for b in document.blocks))
+
+
+def test_an_attachment_in_a_mailbox_is_cited_as_its_message(tmp_path):
+    first = plain_message("Keys", "The spare key is with the neighbour.\n")
+    second = plain_message("Lease", "Attached.\n")
+    second.add_attachment("The lease ends on 31 March 2027.\n", filename="lease.txt")
+    mbox = tmp_path / "inbox.mbox"
+    mbox.write_bytes(
+        b"".join(
+            b"From ada@example.org Tue Mar  5 10:00:00 2024\n"
+            + m.as_bytes(policy=email.policy.default)
+            + b"\n"
+            for m in (first, second)
+        )
+    )
+
+    document = parse_file(mbox)
+
+    [lease] = [b for b in document.blocks if "31 March 2027" in b.text]
+    assert (lease.page, lease.heading) == (2, ("Lease", "lease.txt"))
+    assert document.warnings == ()
+
+
+def test_attachment_reading_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(mail, "MAX_ATTACHMENTS_READ", 2)
+    message = plain_message("Many", "Three notes.\n")
+    for n in range(3):
+        message.add_attachment(f"Note number {n} text.\n", filename=f"note{n}.txt")
+
+    document = parse_file(write_eml(tmp_path, message))
+
+    texts = [b.text for b in document.blocks]
+    assert "Note number 1 text." in texts and "Note number 2 text." not in texts
