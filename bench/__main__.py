@@ -14,6 +14,7 @@ from bench.report import write_markdown
 
 BENCHMARKS = (
     "indexing",
+    "file_formats",
     "live_update",
     "query_latency",
     "retrieval_quality",

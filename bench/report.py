@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import load_all, ran_on
+from bench.report_formats import render as _file_formats
 from bench.report_multi_hop import render as _multi_hop
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -23,6 +24,7 @@ def write_markdown() -> Path:
     parts = [HEADER]
     for name, render in (
         ("indexing", _indexing),
+        ("file_formats", _file_formats),
         ("live_update", _live),
         ("query_latency", _latency),
         ("retrieval_quality", _quality),

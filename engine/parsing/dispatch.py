@@ -82,7 +82,7 @@ def parse_file(
         raise SkippedFile(name, f"unsupported format ({suffix})")
     if size > max_bytes:
         raise ParseError(name, too_large(size, max_bytes))
-    data = _read(file, name, max_bytes)
+    data = _read(file, name, size, max_bytes)
     if not data:
         raise SkippedFile(name, "empty file")
 
@@ -187,10 +187,15 @@ def _regular_file_size(file: Path, name: str) -> int:
     return info.st_size
 
 
-def _read(file: Path, name: str, max_bytes: int) -> bytes:
+def _read(file: Path, name: str, size: int, max_bytes: int) -> bytes:
+    """The file's bytes, at most `max_bytes`. Asks for the size it had when measured (asking
+    for `max_bytes` would have Python set aside that much for every small file), then for
+    whatever it grew by since, up to the limit."""
     try:
         with open(file, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            data = handle.read(min(size, max_bytes) + 1)
+            if len(data) > size:
+                data += handle.read(max_bytes + 1 - len(data))
     except OSError as exc:
         raise ParseError(name, _os_reason(exc)) from exc
     if len(data) > max_bytes:  # the file grew after it was measured

@@ -206,3 +206,24 @@ def test_is_supported_is_decided_by_extension_first(tmp_path):
     assert not is_supported(tmp_path / "missing-no-extension")
     assert not is_supported(write(tmp_path, "empty-no-extension", b""))
     assert is_supported(write(tmp_path, "notes-no-extension", "plain words\n"))
+
+
+def test_reading_asks_for_the_file_not_the_limit_and_notices_growth(tmp_path):
+    import tracemalloc
+
+    from engine.errors import ParseError
+    from engine.parsing.dispatch import _read
+
+    path = tmp_path / "note.txt"
+    path.write_bytes(b"x" * 1000)
+    tracemalloc.start()
+    try:
+        assert _read(path, "note.txt", 1000, max_bytes=50_000_000) == b"x" * 1000
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # not a 50 MB buffer for a 1 kB file
+
+    assert _read(path, "note.txt", 10, max_bytes=5000) == b"x" * 1000  # grew since measured
+    with pytest.raises(ParseError, match="too large"):
+        _read(path, "note.txt", 10, max_bytes=500)
