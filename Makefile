@@ -23,8 +23,10 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
+# On Linux, first check the system libraries Qt's window system needs (one line naming the
+# packages to install when one is missing: README, "System libraries (Linux)").
 run: $(STAMP)
-	$(VENV)/bin/docent-desktop
+	$(PY) -m desktop.platform_check && $(VENV)/bin/docent-desktop
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import load_all, ran_on
+from bench.desktop import page_rendering_markdown
 from bench.report_formats import render as _file_formats
 from bench.report_multi_hop import render as _multi_hop
 
@@ -511,6 +512,7 @@ at niceness +5, so the GUI thread is scheduled first when both cores are busy. L
 garbage-collector pause in the GUI process: {r.get("longest_gc_pause_ms", "not measured")} ms.
 Target {r["target"]}; met: **{r["met"]}**.
 
+{page_rendering_markdown(r.get("pdf_page_rendering"))}
 {_when(r)}"""
 
 

@@ -39,11 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # a packaged app starts the engine from itself
-    from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
-
-    from engine.resources import app_icon
+    from desktop.platform_check import EXIT_MISSING_LIBRARIES, problem_with_system_libraries
 
     argv = list(argv) if argv is not None else sys.argv
     parser = argparse.ArgumentParser(prog="docent-desktop", description="Docent's window.")
@@ -54,6 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="start, index the folders and load the model, then quit (exit 0 if all went well)",
     )
     args, qt_args = parser.parse_known_args(argv[1:])
+    # before anything loads Qt: one line naming the packages beats Qt's abort
+    advice = problem_with_system_libraries(qt_args=qt_args)
+    if advice:
+        print(advice, file=sys.stderr)
+        return EXIT_MISSING_LIBRARIES
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from engine.resources import app_icon
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication(argv[:1] + qt_args)

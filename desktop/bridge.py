@@ -35,6 +35,7 @@ from PySide6.QtCore import QObject, Signal
 # unpickling an event on the reader thread never imports a module mid-session.
 import engine.answer.answering  # SourcesFound, AnswerText, Answer
 import engine.answer.conversation  # Conversation, Turn, SavedConversation
+import engine.answer.suggestions  # SuggestedQuestion
 import engine.assistant  # Status, FolderInfo
 import engine.index.indexer  # IndexReport
 import engine.training  # noqa: F401  TrainingProgress, TrainingResult
@@ -67,6 +68,8 @@ class EngineBridge(QObject):
     turn_saved = Signal(int, str, object)  # request id, conversation id, the new Turn
     settings_loaded = Signal(object, str)  # Settings, data dir
     engine_described = Signal(int, object)  # request id, EngineFacts
+    conversation_exported = Signal(int, str, str)  # request id, conversation id, Markdown
+    questions_suggested = Signal(object)  # tuple[SuggestedQuestion, ...]
 
     def __init__(self, home: str | Path | None = None) -> None:
         super().__init__()
@@ -227,6 +230,14 @@ class EngineBridge(QObject):
 
     def delete_conversation(self, conversation_id: str) -> int:
         return self._send("delete_conversation", conversation_id)
+
+    def export_conversation(self, conversation_id: str) -> int:
+        """Ask for the saved conversation in Markdown (`conversation_exported`)."""
+        return self._send("export_conversation", conversation_id)
+
+    def suggest_questions(self) -> int:
+        """Ask for `questions_suggested` now (they also come after each indexing pass)."""
+        return self._send("suggest_questions")
 
     # -- model, voices and adapters ------------------------------------------------------
 

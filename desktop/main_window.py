@@ -12,8 +12,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
-    QHBoxLayout,
+    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -28,40 +27,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.appearance import AppearanceMenu
 from desktop.bridge import EngineBridge
 from desktop.chat_panel import ChatPanel, ShownTurn
+from desktop.conversation_export import ConversationExport
 from desktop.dialogs import SettingsDialog, TrainingDialog
+from desktop.error_bar import ErrorBar
 from desktop.folders_panel import FoldersPanel
 from desktop.sources_panel import SourcesPanel
 from engine.adapters import AdapterChoice
 from engine.answer.answering import Answer, AnswerText, SourcesFound
+from engine.answer.conversation import Turn
+from engine.answer.relevance import gate_from_settings
 from engine.search.multistep import lookup_summary
 from engine.service.protocol import Failure
 
 VOICE_DEBOUNCE_MS = 200
-
-
-class ErrorBar(QFrame):
-    """The one place engine errors appear: non-modal, the engine's own sentence."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet("ErrorBar { background: #fdecea; } QLabel { color: #611a15; }")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setAccessibleName("Error message")
-        close = QPushButton("Dismiss")
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
-        self.hide()
-
-    def show_error(self, what: str, message: str) -> None:
-        self.label.setText(f"<b>Problem while {what}:</b> {message}")
-        self.show()
 
 
 NO_ANSWER_NOTE = "No answer: the engine stopped on an error (the message above says what)."
@@ -109,6 +90,9 @@ class MainWindow(QMainWindow):
         self._voice_timer.timeout.connect(self._apply_voice)
         self._about_request: int | None = None  # the describe request About waits for
         self._training_dialog: TrainingDialog | None = None
+        self.exporter = ConversationExport(
+            self, bridge, self.settings, self._say, self.errors.show_error
+        )
         self._connect()
         self._restore()
 
@@ -127,7 +111,7 @@ class MainWindow(QMainWindow):
         self.strength.setAccessibleName("Voice strength")
         self.strength.setRange(0, 200)
         self.strength.setValue(100)
-        self.strength.setFixedWidth(120)
+        self.strength.setFixedWidth(self.fontMetrics().horizontalAdvance("M") * 10)
         self.strength.setToolTip("Strength of the voice: 0 to 2")
         self.strength_label = QLabel("1.0")
         self.scope = QComboBox()
@@ -154,9 +138,15 @@ class MainWindow(QMainWindow):
         self._action(
             menu, "&Add folder…", QKeySequence.StandardKey.Open, self.folders.choose_folder
         )
+        self._action(
+            menu, "&Export conversation…", QKeySequence("Ctrl+E"), self.export_conversation
+        )
         self._action(menu, "&Settings…", QKeySequence("Ctrl+,"), self.open_settings)
         self._action(menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        view = self.menuBar().addMenu("&View")
+        self.appearance = AppearanceMenu(view.addMenu("&Appearance"), self.settings, self)
         talk = self.menuBar().addMenu("&Conversation")
+        self._action(talk, "&Ask a question", QKeySequence("Ctrl+L"), self.focus_question)
         self._action(talk, "&New conversation", QKeySequence.StandardKey.New, self.new_conversation)
         self._action(talk, "&Stop answer", QKeySequence(Qt.Key.Key_Escape), self.stop_answer)
         self._action(talk, "&Regenerate", QKeySequence("Ctrl+R"), self.regenerate)
@@ -183,6 +173,8 @@ class MainWindow(QMainWindow):
         b.failed.connect(self.show_error)
         b.status_changed.connect(self.folders.show_status)
         b.status_changed.connect(self._update_scopes)
+        b.status_changed.connect(self.chat.show_status)
+        b.questions_suggested.connect(self.chat.show_suggestions)
         b.index_progress.connect(self.folders.show_progress)
         b.index_finished.connect(self.folders.show_finished)
         b.model_state.connect(self._model_state)
@@ -204,6 +196,7 @@ class MainWindow(QMainWindow):
         self.chat.regenerate.connect(self.regenerate)
         self.chat.new_conversation.connect(self.new_conversation)
         self.chat.citation_clicked.connect(self.sources.select)
+        self.chat.add_folder_requested.connect(self.folders.choose_folder)
         self.voice.currentIndexChanged.connect(lambda _i: self._voice_timer.start())
         self.strength.valueChanged.connect(self._strength_moved)
 
@@ -224,8 +217,7 @@ class MainWindow(QMainWindow):
     def regenerate(self) -> None:
         if self.request is not None or not self.last_question:
             return
-        if self.chat.turns:
-            self.chat.turns.pop()
+        self.chat.drop_last_turn()
         self.ask(self.last_question, regenerate=True)
 
     def new_conversation(self) -> None:
@@ -242,7 +234,6 @@ class MainWindow(QMainWindow):
         elif isinstance(event, AnswerText):
             self.chat.append(event.text)
         elif isinstance(event, Answer):
-            cited = {c.n for c in event.citations}
             note = ""
             if event.cancelled:
                 note = "stopped"
@@ -253,13 +244,19 @@ class MainWindow(QMainWindow):
                     "Unsupported: no source given to the model holds this answer, so it is "
                     "not cited. Check it against the passages."
                 )
-            elif event.citations_attributed:
-                note = "The model wrote no source numbers; Docent matched them."
-            elif event.uncited:
+            elif event.uncited and not event.citations_attributed:
                 note = "This answer cites no source: check it against the passages."
             if (summary := lookup_summary(event.lookups)) and not event.cancelled:
                 note = f"{note} {summary}." if note else f"{summary}."
-            self.chat.finish(event.text, note, cited)
+            self.chat.finish(
+                event.text,
+                note,
+                event.citations,
+                event.timings.total_ms / 1000,
+                event.citations_attributed,
+                _voice_text(event.voice),
+            )
+            cited = {c.n for c in event.citations}
             self.sources.show_sources(event.sources, event.question, cited)
 
     def _answer_finished(self, request: int) -> None:
@@ -267,7 +264,7 @@ class MainWindow(QMainWindow):
             self.request = None
             if self.chat.turns and self.chat.turns[-1].pending:  # it ended without an answer
                 turn = self.chat.turns[-1]
-                self.chat.finish(turn.answer, NO_ANSWER_NOTE, set())
+                self.chat.finish(turn.answer, NO_ANSWER_NOTE)
             self.chat.set_busy(False)
 
     def _turn_saved(self, request: int, conversation_id: str, _turn: Any) -> None:
@@ -309,11 +306,21 @@ class MainWindow(QMainWindow):
             return
         self.conversation_id = conversation.id  # the toolbar's voice applies from now on
         self.last_question = conversation.turns[-1].question if conversation.turns else ""
-        self.chat.show_turns(
-            [ShownTurn(t.question, t.answer, pending=False) for t in conversation.turns]
-        )
+        self.chat.show_turns([_shown(turn) for turn in conversation.turns])
         self.sources.show_sources([], "")
         self.settings.setValue("last_conversation", conversation.id)
+
+    def export_conversation(self) -> None:
+        """File > Export conversation: the open conversation as Markdown, its citations
+        resolved to file and place, written where the person chooses."""
+        title = self.chat.turns[0].question if self.chat.turns else ""
+        self.exporter.start(self.conversation_id, title)
+
+    def _say(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    def focus_question(self) -> None:
+        self.chat.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- voice ---------------------------------------------------------------------------
 
@@ -363,6 +370,7 @@ class MainWindow(QMainWindow):
 
     def _settings_loaded(self, settings: Any, data_dir: str) -> None:
         self.engine_settings, self.data_dir = settings, data_dir
+        self.sources.set_relevance_gate(gate_from_settings(settings))
 
     def show_about(self) -> None:
         self._about_request = self.bridge.describe()  # answered by engine_described
@@ -391,15 +399,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Settings saved; they apply at the next start.", 6000)
 
     def choose_model(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
         path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF (*.gguf)")
         if path:
             self.bridge.choose_model(path)
 
     def add_adapter_file(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
         path, _ = QFileDialog.getOpenFileName(
             self, "Add a LoRA adapter (GGUF)", "", "GGUF (*.gguf)"
         )
@@ -468,3 +472,16 @@ class MainWindow(QMainWindow):
 
 def _voice_text(voice: tuple[AdapterChoice, ...]) -> str:
     return ", ".join(f"{c.name} ×{c.scale:g}" for c in voice)
+
+
+def _shown(turn: Turn) -> ShownTurn:
+    """A saved turn as the chat shows it, footer included."""
+    return ShownTurn(
+        turn.question,
+        turn.answer,
+        voice=_voice_text(turn.voice),
+        pending=False,
+        citations=turn.citations,
+        seconds=turn.seconds,
+        attributed=turn.citations_attributed,
+    )

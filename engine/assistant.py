@@ -23,8 +23,10 @@ from engine.adapters.voices import Voices
 from engine.answer.answering import Answer, Answerer, AskEvent, RelevanceGate
 from engine.answer.conversation import Conversation, ConversationStore, Turn, context_queries
 from engine.answer.document_list import DocumentLister
+from engine.answer.export import conversation_markdown
 from engine.answer.prompting import FULL_SHAPE, READER_SHAPE, PromptBuilder, PromptShape
 from engine.answer.query_proposal import ModelProposer
+from engine.answer.suggestions import SUGGESTIONS, SuggestedQuestion, suggest_questions
 from engine.errors import DocentError, UserInputError
 from engine.index.indexer import Indexer, IndexReport
 from engine.index.reembedding import check_embedder, reembed_store
@@ -413,9 +415,29 @@ class Assistant:
         The conversation keeps the new turn and the voice it was given in."""
         for event in self.ask(question, conversation.turns, conversation.scope, cancel):
             if isinstance(event, Answer) and not event.cancelled:
-                conversation.turns.append(Turn(question, event.text))
+                conversation.turns.append(
+                    Turn(
+                        question,
+                        event.text,
+                        citations=event.citations,
+                        voice=event.voice,
+                        seconds=event.timings.total_ms / 1000,
+                        citations_attributed=event.citations_attributed,
+                    )
+                )
                 conversation.voice = event.voice
             yield event
+
+    def suggest_questions(self, count: int = SUGGESTIONS) -> list[SuggestedQuestion]:
+        """A few questions the indexed documents answer, for a newcomer to try (drawn
+        from their headings and titles and checked by retrieval; no model is called)."""
+        if not self.store.stats().indexed:
+            return []
+        return suggest_questions(self.store, self.retriever, self.relevance_gate, count)
+
+    def export_conversation(self, conversation_id: str) -> str:
+        """A saved conversation as Markdown, its citations resolved to file and place."""
+        return conversation_markdown(self.conversations.load(conversation_id))
 
     def preload(self, cancel: CancelToken | None = None) -> None:
         """Load the embedder, the index and the model now (the app calls this at start)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.adapters.library import AdapterChoice
+from engine.answer.citations import Citation
 from engine.errors import UserInputError
 
 CONTEXT_TURNS = 1  # earlier questions joined into the context query
@@ -26,10 +27,39 @@ CONTEXT_TURNS = 1  # earlier questions joined into the context query
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """One earlier question and the answer Docent gave."""
+    """One earlier question and the answer Docent gave, with what the answer's footer
+    and an export need after a restart: the passages its markers cite, the voice, the
+    time it took, and whether Docent (not the model) matched its sentences to sources."""
 
     question: str
     answer: str
+    citations: tuple[Citation, ...] = ()
+    voice: tuple[AdapterChoice, ...] = ()
+    seconds: float | None = None  # from the question to the whole answer
+    citations_attributed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "citations": [citation.to_dict() for citation in self.citations],
+            "voice": [choice.to_dict() for choice in self.voice],
+            "seconds": self.seconds,
+            "citations_attributed": self.citations_attributed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Turn:
+        """A saved turn; files written before citations were kept read as uncited."""
+        seconds = data.get("seconds")
+        return cls(
+            question=str(data["question"]),
+            answer=str(data["answer"]),
+            citations=tuple(_citation(c) for c in data.get("citations", [])),
+            voice=_voice(data.get("voice", [])),
+            seconds=float(seconds) if seconds is not None else None,
+            citations_attributed=bool(data.get("citations_attributed", False)),
+        )
 
 
 @dataclass(slots=True)
@@ -61,17 +91,15 @@ class Conversation:
             "created": self.created,
             "scope": self.scope,
             "voice": [choice.to_dict() for choice in self.voice],
-            "turns": [{"question": t.question, "answer": t.answer} for t in self.turns],
+            "turns": [turn.to_dict() for turn in self.turns],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
         return cls(
-            turns=[Turn(str(t["question"]), str(t["answer"])) for t in data.get("turns", [])],
+            turns=[Turn.from_dict(t) for t in data.get("turns", [])],
             scope=data.get("scope"),
-            voice=tuple(
-                AdapterChoice(str(v["name"]), float(v["scale"])) for v in data.get("voice", [])
-            ),
+            voice=_voice(data.get("voice", [])),
             id=str(data["id"]),
             created=float(data.get("created", 0.0)),
         )
@@ -126,6 +154,27 @@ class ConversationStore:
 
     def delete(self, conversation_id: str) -> None:
         (self.folder / f"{conversation_id}.json").unlink(missing_ok=True)
+
+
+def _voice(saved: list[dict[str, Any]]) -> tuple[AdapterChoice, ...]:
+    return tuple(AdapterChoice(str(v["name"]), float(v["scale"])) for v in saved)
+
+
+def _citation(saved: dict[str, Any]) -> Citation:
+    """A citation as `Citation.to_dict` wrote it."""
+    start, end = saved["span"]
+    page, line = saved.get("page"), saved.get("line")
+    return Citation(
+        n=int(saved["n"]),
+        path=str(saved["path"]),
+        page=int(page) if page is not None else None,
+        char_start=int(start),
+        char_end=int(end),
+        line_start=int(line) if line is not None else None,
+        text=str(saved.get("text", "")),
+        place=str(saved.get("place") or ""),
+        ocr=bool(saved.get("ocr", False)),
+    )
 
 
 def context_queries(question: str, history: Sequence[Turn]) -> list[str]:

@@ -215,6 +215,7 @@ class EngineService:
         def job() -> None:
             self.assistant.remove_folder(path)
             self._emit("status_changed", (self.assistant.status(),))
+            self._refresh_suggestions()
 
         self._index_job(f"removing {path}", job)
 
@@ -233,11 +234,25 @@ class EngineService:
         )
         self._emit("index_finished", (report,))
         self._emit("status_changed", (assistant.status(),))
+        self._refresh_suggestions()
 
     def _watched(self, report: Any) -> None:
         if report.changed or report.failures:
             self._emit("index_finished", (report,))
             self._emit("status_changed", (self.assistant.status(),))
+        if report.changed:
+            self._refresh_suggestions()
+
+    def suggest_questions(self) -> None:
+        """Report `questions_suggested`: questions the indexed documents answer."""
+        self._index_job("suggesting questions", self._suggest)
+
+    def _refresh_suggestions(self) -> None:
+        """Suggest questions again once the queued index work is done (the index changed)."""
+        self._index.submit(("engine", NO_REQUEST), "suggesting questions", self._suggest)
+
+    def _suggest(self) -> None:
+        self._emit("questions_suggested", (tuple(self.assistant.suggest_questions()),))
 
     def _watch_error(self, exc: BaseException) -> None:
         self._report_error(("watch", NO_REQUEST), "watching your folders", exc)
@@ -318,6 +333,18 @@ class EngineService:
             self._emit("conversation_opened", (self.assistant.conversations.load(conversation_id),))
 
         self._index_job("opening the conversation", job)
+
+    def export_conversation(self, conversation_id: str) -> None:
+        """Report `conversation_exported(request, id, markdown)`: the saved conversation
+        in Markdown, its citations resolved to file and place (the front end writes it
+        where the person chose)."""
+        request = self._origin[1]
+
+        def job() -> None:
+            markdown = self.assistant.export_conversation(conversation_id)
+            self._emit("conversation_exported", (request, conversation_id, markdown))
+
+        self._index_job("exporting the conversation", job)
 
     def delete_conversation(self, conversation_id: str) -> None:
         self._change_conversations("deleting the conversation", lambda s: s.delete(conversation_id))

@@ -26,6 +26,8 @@ COMMANDS = frozenset(
         "cancel_answer",
         "open_conversation",
         "delete_conversation",
+        "export_conversation",
+        "suggest_questions",
         "choose_model",
         "apply_voice",
         "list_adapters",
@@ -55,6 +57,8 @@ EVENTS: dict[str, str] = {
     "turn_saved": "request id, conversation id, the new Turn (the engine kept it)",
     "settings_loaded": "Settings, data dir",
     "engine_described": "request id, engine.service.engine_service.EngineFacts",
+    "conversation_exported": "request id, conversation id, the conversation as Markdown",
+    "questions_suggested": "tuple[SuggestedQuestion, ...] the indexed documents answer",
 }
 """What the engine sends back, and what each carries (the desktop bridge's signals)."""
 

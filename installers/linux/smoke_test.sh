@@ -4,10 +4,12 @@
 # PATH, a fresh HOME and (where user namespaces allow) no network at all:
 #   1. starts the bundled app offscreen on a first run: it adds the sample folder,
 #      indexes it, loads the model and quits by itself (docent-desktop --check);
-#   2. through the bundle's CLI, adds a folder, indexes it and answers a question,
+#   2. does the same on a real X server (Xvfb, QT_QPA_PLATFORM=xcb), so Qt's xcb plugin
+#      and the X11 libraries it loads are exercised; without Xvfb it says so and goes on;
+#   3. through the bundle's CLI, adds a folder, indexes it and answers a question,
 #      checking the answer's fact and its citation;
-#   3. checks that nothing was left running;
-#   4. installs it for a user with install.sh (menu entry, icon, commands), runs the
+#   4. checks that nothing was left running;
+#   5. installs it for a user with install.sh (menu entry, icon, commands), runs the
 #      installed CLI, and uninstalls it again.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +19,12 @@ if [[ -z $TARBALL ]]; then
     exit 2
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/docent-smoke.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+XVFB_PID=
+cleanup() {
+    [[ -z $XVFB_PID ]] || kill "$XVFB_PID" 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
 echo "== unpacking $(basename "$TARBALL")"
 tar -C "$TMP" -xzf "$TARBALL"
 B=$TMP/docent
@@ -34,6 +41,14 @@ run() {
     env -i HOME="$TMP/home" PATH=/usr/bin:/bin QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 \
         "${ISOLATE[@]}" "$@"
 }
+# the same, on the X server at DISPLAY=$1 (the X socket is a file: it reaches into the
+# network namespace)
+run_on_x11() {
+    local display=$1
+    shift
+    env -i HOME="$TMP/home" PATH=/usr/bin:/bin QT_QPA_PLATFORM=xcb DISPLAY="$display" \
+        LANG=C.UTF-8 "${ISOLATE[@]}" "$@"
+}
 
 echo "== 1. the app, first run, offscreen"
 SECONDS=0
@@ -41,7 +56,30 @@ run "$B/docent-desktop" --check --home "$TMP/app-home" | tee "$TMP/check.txt"
 grep -q "^check: ok; indexed 5 new file(s), 0 failure(s)" "$TMP/check.txt"
 echo "   ready and closed in ${SECONDS} s"
 
-echo "== 2. the CLI: add a folder, index, ask"
+echo "== 2. the app, first run, on a real X server (Xvfb, xcb platform)"
+if command -v Xvfb >/dev/null; then
+    # -displayfd: Xvfb picks a free display and writes its number once it is listening
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$TMP/display" \
+        2>"$TMP/xvfb.log" &
+    XVFB_PID=$!
+    for _ in $(seq 100); do [[ -s $TMP/display ]] && break; sleep 0.1; done
+    if [[ ! -s $TMP/display ]]; then
+        cat "$TMP/xvfb.log" >&2
+        echo "Xvfb did not start" >&2
+        exit 1
+    fi
+    SECONDS=0
+    run_on_x11 ":$(cat "$TMP/display")" "$B/docent-desktop" --check --home "$TMP/x11-home" \
+        | tee "$TMP/check-x11.txt"
+    grep -q "^check: ok; indexed 5 new file(s), 0 failure(s)" "$TMP/check-x11.txt"
+    echo "   ready and closed in ${SECONDS} s on the xcb platform"
+    kill "$XVFB_PID" && wait "$XVFB_PID" 2>/dev/null || true
+    XVFB_PID=
+else
+    echo "   no Xvfb here (apt install xvfb, dnf install xorg-x11-server-Xvfb): offscreen only"
+fi
+
+echo "== 3. the CLI: add a folder, index, ask"
 cp -r "$B/_internal/resources/sample-docs" "$TMP/docs"
 run "$B/docent" --home "$TMP/cli-home" folders add "$TMP/docs"
 run "$B/docent" --home "$TMP/cli-home" index
@@ -51,13 +89,13 @@ cat "$TMP/answer.json" | head -c 600; echo
 grep -q '12 euros' "$TMP/answer.json" || { echo "the answer lacks the fact" >&2; exit 1; }
 grep -q 'opening-hours.md' "$TMP/answer.json" || { echo "the answer lacks its source" >&2; exit 1; }
 
-echo "== 3. nothing left running"
+echo "== 4. nothing left running"
 if pgrep -f "$B/" >/dev/null; then
     pgrep -af "$B/" >&2
     echo "processes from the bundle are still running" >&2
     exit 1
 fi
-echo "== 4. install.sh and --uninstall"
+echo "== 5. install.sh and --uninstall"
 run "$B/install.sh"
 ENTRY=$TMP/home/.local/share/applications/docent.desktop
 grep -q "^Exec=\"$TMP/home/.local/share/docent/docent-desktop\" %F" "$ENTRY"

@@ -17,6 +17,7 @@ from desktop.main_window import MainWindow
 from engine.answer.answering import Answer, AnswerText, SourcesFound
 from engine.service.engine_service import EngineFacts
 from tests.conftest import SAMPLE_DOCS
+from tests.engine.answer.test_suggestions import SAMPLE_SUGGESTIONS
 
 # every test here starts the real engine process (except the last, a subprocess)
 pytestmark = pytest.mark.slow
@@ -69,7 +70,7 @@ def ask(qtbot, window, question: str) -> list:
     return events
 
 
-def test_add_folder_index_ask_and_follow_a_citation(qtbot, window, tmp_path):
+def test_add_folder_index_ask_and_follow_a_citation(qtbot, window, tmp_path, monkeypatch):
     docs = tmp_path / "docs"
     shutil.copytree(SAMPLE_DOCS, docs)
     progress = []
@@ -80,6 +81,10 @@ def test_add_folder_index_ask_and_follow_a_citation(qtbot, window, tmp_path):
     assert progress and progress[-1].files_done == progress[-1].files_total
     assert window.folders.state.text().startswith("Up to date")
     assert window.scope.count() == 2  # all folders, and this one
+    # the welcome offers questions drawn from the folder, refreshed once it is indexed
+    qtbot.waitUntil(lambda: bool(window.chat.welcome.suggested_questions()), timeout=LONG)
+    assert window.chat.welcome.suggested_questions() == [q for q, _ in SAMPLE_SUGGESTIONS]
+    assert str(docs) in window.chat.welcome.folders.text()
 
     events = ask(qtbot, window, "How much does membership cost per month?")
     kinds = [type(e) for e in events]
@@ -87,14 +92,28 @@ def test_add_folder_index_ask_and_follow_a_citation(qtbot, window, tmp_path):
     assert kinds.count(AnswerText) > 1  # the answer streamed in pieces
     answer = events[-1]
     assert "35" in answer.text and answer.citations
-    assert "35" in window.chat.transcript.toPlainText()
+    assert "35" in window.chat.transcript_text()
     cited = answer.citations[0].n
-    assert f"cite:{cited}" in window.chat.transcript.toHtml()
-    window.chat.transcript.anchorClicked.emit(QUrl(f"cite:{cited}"))
+    shown = window.chat.views[-1]
+    assert f"cite:{cited}" in shown.answer.toHtml()
+    assert answer.citations[0].text[:40] in shown.tooltip_for(QUrl(f"cite:{cited}"))
+    shown.answer.anchorClicked.emit(QUrl(f"cite:{cited}"))
     assert window.sources.current_number() == cited
     assert window.sources.hits[cited - 1].path == answer.citations[0].path
     assert window.sources.where.text().startswith(answer.citations[0].path)
     assert "background-color" in window.sources.preview.toHtml()  # the question's terms
+
+    # File > Export: the engine's Markdown, the citation resolved to the file
+    exported = tmp_path / "membership.md"
+    monkeypatch.setattr(
+        "desktop.conversation_export.QFileDialog.getSaveFileName",
+        lambda *_args: (str(exported), ""),
+    )
+    with qtbot.waitSignal(window.bridge.conversation_exported, timeout=LONG):
+        window.export_conversation()
+    lines = exported.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# How much does membership cost per month?"
+    assert f"- [{cited}] `{answer.citations[0].path}`" in lines
 
 
 def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
@@ -133,7 +152,7 @@ def test_voice_switch_bad_adapter_and_cancel(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.request is None, timeout=LONG)
     final = events[-1]
     assert isinstance(final, Answer) and final.cancelled
-    assert "stopped" in window.chat.transcript.toPlainText()
+    assert "stopped" in window.chat.transcript_text()
     assert window.chat.send_button.isEnabled()
 
 
@@ -154,7 +173,7 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):
 
     second = open_window(qtbot, tmp_path)
     try:
-        qtbot.waitUntil(lambda: question in second.chat.transcript.toPlainText(), timeout=10_000)
+        qtbot.waitUntil(lambda: question in second.chat.transcript_text(), timeout=10_000)
         assert second.conversation_id is not None  # the engine's, reopened
         assert second.history.count() == 1
         assert second.settings.value("geometry") is not None  # the first window saved it
@@ -162,7 +181,7 @@ def test_the_conversation_is_kept_and_reopened(qtbot, tmp_path):
         second.history.setCurrentRow(0)
         second.delete_conversation()  # Conversation > Delete, or Delete in the list
         qtbot.waitUntil(lambda: second.history.count() == 0, timeout=LONG)
-        assert question not in second.chat.transcript.toPlainText()  # a fresh one is open
+        assert question not in second.chat.transcript_text()  # a fresh one is open
         assert not list((tmp_path / "home").rglob("conversations/*.json"))
     finally:
         second.bridge.shutdown()

@@ -91,7 +91,7 @@ def test_a_question_that_fails_does_not_stay_pending(window):
     window.bridge.answer_finished.emit(request)  # no Answer came before it
     turn = window.chat.turns[-1]
     assert not turn.pending and turn.note == NO_ANSWER_NOTE
-    assert "…" not in window.chat.transcript.toPlainText()
+    assert "…" not in window.chat.transcript_text()
     assert window.chat.send_button.isEnabled()
 
 

@@ -14,6 +14,8 @@ import pytest
 
 from engine.answer.answering import Answer, AnswerText, Timings
 from engine.answer.conversation import Conversation, ConversationStore, Turn
+from engine.answer.export import conversation_markdown
+from engine.answer.suggestions import SuggestedQuestion
 from engine.assistant import Assistant
 from engine.errors import ModelNotFoundError, UserInputError
 from engine.service.engine_service import EngineService
@@ -153,6 +155,12 @@ class ScriptedAssistant:
     def preload(self) -> None:
         pass
 
+    def suggest_questions(self) -> list[Any]:
+        return []
+
+    def export_conversation(self, conversation_id: str) -> str:
+        return conversation_markdown(self.conversations.load(conversation_id))
+
     @property
     def generator(self) -> Any:
         return SimpleNamespace(model_id="scripted")
@@ -236,5 +244,49 @@ def test_the_engine_owns_the_conversation_and_sends_back_only_the_new_turn(tmp_p
         service.dispatch("ask", 2, (conversation_id, "Who signed it?"))
         assert events.until("turn_saved")[:2] == (2, conversation_id)
         assert assistant.asked == [[first, "And the lease?"]]
+    finally:
+        service.shutdown()
+
+
+def test_questions_are_suggested_from_the_documents_once_they_are_indexed(tmp_path, docs):
+    events = Events()
+    service = EngineService(
+        lambda: NoModelAssistant(tmp_path / "home", embedder=FakeEmbedder()), events
+    )
+    try:
+        service.dispatch("start", 1, (str(docs),))
+        (suggested,) = events.until("questions_suggested")
+        assert suggested == (
+            SuggestedQuestion("What is the boiler?", str(docs / "boiler.txt"), "the boiler"),
+            SuggestedQuestion("What is the lease?", str(docs / "lease.txt"), "the lease"),
+        )
+        names = events.names()
+        assert names.index("index_finished") < names.index("questions_suggested")
+        service.dispatch("remove_folder", 2, (str(docs),))
+        assert events.until("questions_suggested") == ((),)  # nothing indexed: none
+    finally:
+        service.shutdown()
+
+
+def test_a_saved_conversation_is_exported_as_markdown(tmp_path):
+    script = [_answer("In October.")]
+    events = Events()
+    service = EngineService(lambda: ScriptedAssistant(tmp_path, script), events)
+    try:
+        service.dispatch("start", 1, ())
+        service.dispatch("ask", 2, (None, "When is the boiler inspected?"))
+        _request, conversation_id, _turn = events.until("turn_saved")
+        service.dispatch("export_conversation", 3, (conversation_id,))
+        request, exported_id, markdown = events.until("conversation_exported")
+        assert (request, exported_id) == (3, conversation_id)
+        assert markdown.splitlines()[0] == "# When is the boiler inspected?"
+        assert "In October." in markdown.splitlines()
+        service.dispatch("export_conversation", 4, ("no-such-conversation",))
+        (failure,) = events.until("failed")
+        assert (failure.command, failure.request, failure.kind) == (
+            "export_conversation",
+            4,
+            "UserInputError",
+        )
     finally:
         service.shutdown()
