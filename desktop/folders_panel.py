@@ -87,7 +87,7 @@ class FoldersPanel(QWidget):
         for folder in status.folders:
             missing = "" if folder.exists else " (missing)"
             item = QListWidgetItem(
-                f"{Path(folder.path).name}  ·  {folder.documents} files{missing}"
+                f"{Path(folder.path).name}  ·  {_count(folder.documents, 'file')}{missing}"
             )
             item.setToolTip(folder.path)
             item.setData(Qt.ItemDataRole.UserRole, folder.path)
@@ -102,8 +102,8 @@ class FoldersPanel(QWidget):
         self.failures_label.setText(f"Files that could not be indexed ({len(status.problems)})")
         if not self._indexing:
             self.state.setText(
-                f"Up to date · watching {len(status.folders)} folder(s) · "
-                f"{status.indexed} files, {status.chunks} passages"
+                f"Up to date · watching {_count(len(status.folders), 'folder')} · "
+                f"{_count(status.indexed, 'file')}, {_count(status.chunks, 'passage')}"
             )
 
     def show_progress(self, progress: Any) -> None:
@@ -136,3 +136,7 @@ class FoldersPanel(QWidget):
             if Path(url.toLocalFile()).is_dir():
                 self.add_requested.emit(url.toLocalFile())
         event.acceptProposedAction()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")

@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         left.addTab(self.folders, "Folders")
         left.addTab(self.history, "Conversations")
         splitter = QSplitter()
-        for panel, stretch in ((left, 1), (self.chat, 3), (self.sources, 2)):
+        for panel, stretch in ((left, 2), (self.chat, 5), (self.sources, 5)):
             splitter.addWidget(panel)
             splitter.setStretchFactor(splitter.indexOf(panel), stretch)
         central = QWidget()

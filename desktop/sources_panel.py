@@ -212,9 +212,9 @@ class SourcesPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.cards_area)
         splitter.addWidget(preview_area)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([3000, 2000])  # shared in this proportion once the panel is sized
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([2000, 3000])  # shared in this proportion once the panel is sized
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Sources</b>"))
         layout.addWidget(splitter, 1)

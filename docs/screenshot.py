@@ -1,11 +1,14 @@
-"""Start the real app on a fresh home (first run: the sample folder), ask a question, and
-save docs/screenshot.png. Run with a display, e.g.:
+"""Start the real app on a fresh home and save the README's screenshots. Run with a
+display, e.g.:
 
-    xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python docs/screenshot.py
+    xvfb-run -a -s "-screen 0 1440x900x24" .venv/bin/python docs/screenshot.py --scene answer
 
-`--dark` asks Qt for the dark colour scheme, as a desktop in dark mode would, and saves
-docs/screenshot-dark.png; run with QT_SCALE_FACTOR=2 to check high-DPI rendering
-(`--out PATH` chooses the file).
+Scenes: `welcome` (first run: the sample folder indexed, the welcome pane with its
+suggested questions; docs/screenshot-welcome.png), `answer` (the sample folder and a
+two-page PDF written here with fpdf2; a question whose answer is on the PDF's second page,
+its source shown on the page; docs/screenshot.png) and `dark` (the same in View >
+Appearance > Dark; docs/screenshot-dark.png). Run with QT_SCALE_FACTOR=2 to check
+high-DPI rendering (`--out PATH` chooses the file).
 """
 
 from __future__ import annotations
@@ -18,90 +21,117 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-QUESTION = "What does it cost to replace a lost key fob?"
+QUESTION = "Where is the first-aid kit kept?"
+FILES = {
+    "welcome": "screenshot-welcome.png",
+    "answer": "screenshot.png",
+    "dark": "screenshot-dark.png",
+}
+RULES = (
+    (
+        "Workshop safety rules",
+        "Only members who completed the kiln induction may load, start or open the kiln. "
+        "The kiln room stays locked while a firing is above 200 degrees, and the firing log "
+        "by the door records who started each firing and when.",
+        "Glazes are mixed in the glaze room with the extractor fan on and a dust mask worn. "
+        "Dry sweeping is not allowed anywhere in the workshop: use the wet mop or the "
+        "vacuum with the fine filter.",
+    ),
+    (
+        "Fire and first aid",
+        "The fire extinguishers hang by the main door and in the glaze room. The fire "
+        "blanket is on the wall next to the kiln room door.",
+        "The first-aid kit is kept in the white cabinet under the sink in the clay room. "
+        "Anyone who uses something from it writes it on the list inside the lid, so the "
+        "steward can restock it on Monday.",
+    ),
+)
+
+
+def write_rules_pdf(folder: Path) -> Path:
+    """The cooperative's safety rules as a two-page PDF with a text layer."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_title("Workshop safety rules")
+    for title, *paragraphs in RULES:
+        pdf.add_page()
+        pdf.set_font("Helvetica", "B", 18)
+        pdf.multi_cell(0, 10, title)
+        pdf.ln(4)
+        pdf.set_font("Helvetica", size=12)
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 7, paragraph)
+            pdf.ln(5)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "safety-rules.pdf"
+    pdf.output(str(path))
+    return path
 
 
 def main() -> int:
-    from PySide6.QtCore import QSettings, Qt, QTimer
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import launch
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dark", action="store_true", help="the dark colour scheme")
+    parser.add_argument("--scene", choices=sorted(FILES), default="answer")
     parser.add_argument("--out", help="where to save the PNG")
     args = parser.parse_args()
-    name = "screenshot-dark.png" if args.dark else "screenshot.png"
-    target = Path(args.out) if args.out else REPO / "docs" / name
+    target = Path(args.out) if args.out else REPO / "docs" / FILES[args.scene]
 
     app = QApplication(sys.argv[:1])
-    if args.dark:
-        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
-        if app.palette().window().color().lightness() > 128:
-            app.setPalette(_dark_palette())  # no platform theme under Xvfb: stand in for it
     app.setApplicationName("Docent")
     home = Path(tempfile.mkdtemp(prefix="docent-screenshot-"))
     settings = QSettings(str(home / "desktop.ini"), QSettings.Format.IniFormat)
+    if args.scene == "dark":
+        settings.setValue("appearance", "dark")
     window, bridge = launch(app, home, settings)
-    window.resize(1400, 820)
-    state = {"asked": False, "indexed": False, "ready": False}
-
-    def maybe_ask() -> None:
-        if state["indexed"] and state["ready"] and not state["asked"]:
-            state["asked"] = True
-            window.ask(QUESTION)
-
-    def indexed(_report: object) -> None:
-        state["indexed"] = True
-        maybe_ask()
-
-    def model(status: str, _detail: str) -> None:
-        if status == "ready":
-            state["ready"] = True
-            maybe_ask()
-
-    def answered(_request: int) -> None:
-        window.sources.select(window.sources.current_number() or 1)
-        QTimer.singleShot(800, shoot)
+    window.resize(1400, 860)
+    state = {"indexed": 0, "ready": False, "asked": False, "pdf_added": False}
+    wanted_passes = 1 if args.scene == "welcome" else 2
 
     def shoot() -> None:
         window.grab().save(str(target))
         print(f"saved {target}")
         app.quit()
 
+    def indexed(_report: object) -> None:
+        state["indexed"] += 1
+        if args.scene != "welcome" and not state["pdf_added"]:
+            state["pdf_added"] = True
+            bridge.add_folder(str(write_rules_pdf(home / "rules").parent))
+        maybe_ask()
+
+    def suggested(questions: object) -> None:
+        if args.scene == "welcome" and questions:
+            QTimer.singleShot(800, shoot)
+
+    def model(status: str, _detail: str) -> None:
+        state["ready"] = status == "ready"
+        maybe_ask()
+
+    def maybe_ask() -> None:
+        ready = state["indexed"] >= wanted_passes and state["ready"]
+        if ready and args.scene != "welcome" and not state["asked"]:
+            state["asked"] = True
+            window.ask(QUESTION)
+
+    def answered(_request: int) -> None:
+        sources = window.sources
+        pdf = next((c.number for c in sources.cards if c.hit.path.endswith(".pdf")), None)
+        sources.page_view.page_rendered.connect(lambda *_: QTimer.singleShot(600, shoot))
+        sources.select(pdf or sources.current_number() or 1)
+        if pdf is None:
+            QTimer.singleShot(800, shoot)
+
     bridge.index_finished.connect(indexed)
     bridge.model_state.connect(model)
+    bridge.questions_suggested.connect(suggested)
     bridge.answer_finished.connect(answered)
-    QTimer.singleShot(600_000, app.quit)  # never hang
+    QTimer.singleShot(300_000, app.quit)  # never hang
     return app.exec()
-
-
-def _dark_palette() -> object:
-    """The kind of palette a desktop in dark mode hands to Qt."""
-    from PySide6.QtGui import QColor, QPalette
-
-    palette = QPalette()
-    role = QPalette.ColorRole
-    for r, colour in (
-        (role.Window, "#2b2b2b"),
-        (role.WindowText, "#e6e6e6"),
-        (role.Base, "#1e1e1e"),
-        (role.AlternateBase, "#262626"),
-        (role.Text, "#e6e6e6"),
-        (role.Button, "#3a3a3a"),
-        (role.ButtonText, "#e6e6e6"),
-        (role.Highlight, "#2f65ca"),
-        (role.HighlightedText, "#ffffff"),
-        (role.Link, "#7aa7ff"),
-        (role.PlaceholderText, "#8c8c8c"),
-        (role.ToolTipBase, "#3a3a3a"),
-        (role.ToolTipText, "#e6e6e6"),
-    ):
-        palette.setColor(r, QColor(colour))
-    disabled = QPalette.ColorGroup.Disabled
-    for r in (role.WindowText, role.Text, role.ButtonText):
-        palette.setColor(disabled, r, QColor("#7a7a7a"))
-    return palette
 
 
 if __name__ == "__main__":
