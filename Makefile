@@ -13,7 +13,14 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test test-fast bench lint install clean-venv package package-test reader lock
 
-install: $(STAMP)
+# The embedder as the app runs it (ONNX Runtime, no torch), built from the bundled package's
+# weights offline; resources/embedder/build.py checks it against the torch embedder.
+EMBEDDER := resources/embedder/all-MiniLM-L6-v2/build.json
+
+install: $(STAMP) $(EMBEDDER)
+
+$(EMBEDDER): $(STAMP) resources/embedder/build.py
+	$(PY) resources/embedder/build.py
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,18 +32,18 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 
 # On Linux, first check the system libraries Qt's window system needs (one line naming the
 # packages to install when one is missing: README, "System libraries (Linux)").
-run: $(STAMP)
+run: $(STAMP) $(EMBEDDER)
 	$(PY) -m desktop.platform_check && $(VENV)/bin/docent-desktop
 
-test: $(STAMP)
+test: $(STAMP) $(EMBEDDER)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # Everything but the tests marked slow (the real models, the engine process, the shared
 # data sets): about 20 seconds, for the edit-test loop. make test runs them all.
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(EMBEDDER)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m "not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) $(EMBEDDER)
 	$(PY) -m bench
 
 # Rebuild the built-in reader adapter: training pairs from SQuAD dev articles 0-23 (needs
@@ -51,7 +58,7 @@ lint: $(STAMP)
 	$(PY) -m mypy engine
 
 # The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
-package: $(STAMP)
+package: $(STAMP) $(EMBEDDER)
 	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[package]'
 	bash installers/linux/build.sh
 

@@ -38,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         choices = ", ".join(BENCHMARKS + ON_REQUEST)
         parser.error(f"unknown benchmark {unknown[0]!r}; choose from {choices}")
     logging.basicConfig(level=logging.WARNING)
-    from engine.models.embedding import SentenceTransformerEmbedder
+    from engine.models.onnx_embedding import OnnxEmbedder
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = OnnxEmbedder()  # the default runtime, as the app runs it
     embedder.load()
     for name in args.names or BENCHMARKS:
         module = importlib.import_module(f"bench.{name}")

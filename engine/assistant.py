@@ -34,7 +34,8 @@ from engine.index.vector_index import IndexParams, open_index
 from engine.index.watcher import FolderWatcher
 from engine.jobs import CancelToken, IndexProgressCallback
 from engine.models.choice import resolve_model
-from engine.models.embedding import Embedder, SentenceTransformerEmbedder
+from engine.models.embedder_choice import open_embedder
+from engine.models.embedding import Embedder
 from engine.models.generation import LlamaGenerator
 from engine.resources import bundled_adapters
 from engine.search.multistep import MODEL_BUDGET_S, RULES_BUDGET_S, MultiStepSearch
@@ -125,8 +126,10 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(
-                self.settings.embedder, batch_size=self.settings.embed_batch_size
+            self._embedder = open_embedder(
+                self.settings.embedder,
+                self.settings.embedder_runtime,
+                batch_size=self.settings.embed_batch_size,
             )
         return self._embedder
 

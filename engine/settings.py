@@ -83,7 +83,14 @@ class Settings:
     embedder: str = field(
         default="bundled:all-MiniLM-L6-v2",
         metadata=_describe(
-            "Sentence embedder: 'bundled:all-MiniLM-L6-v2' or a local sentence-transformers dir."
+            "Sentence embedder: 'bundled:all-MiniLM-L6-v2', or a local sentence-transformers "
+            "dir (runs with embedder_runtime = 'torch')."
+        ),
+    )
+    embedder_runtime: str = field(
+        default="onnx",
+        metadata=_describe(
+            "How the embedder runs: 'onnx' (ONNX Runtime, no torch) or 'torch' (for comparison)."
         ),
     )
     embed_batch_size: int = field(default=32, metadata=_describe("Chunks embedded per batch."))

@@ -15,7 +15,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 # A test that asks for one of these runs the real bundled models (or the SQuAD data):
 # it is marked slow. `make test` runs everything; `make test-fast` leaves the slow out.
-REAL_MODEL_FIXTURES = frozenset({"embedder", "tokens", "model_path", "generator", "squad_zip"})
+REAL_MODEL_FIXTURES = frozenset(
+    {"embedder", "torch_embedder", "tokens", "model_path", "generator", "squad_zip"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -29,7 +31,18 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled all-MiniLM-L6-v2, for real (loaded once per test session)."""
+    """The bundled all-MiniLM-L6-v2 as the app runs it (ONNX Runtime), loaded once."""
+    from engine.models.onnx_embedding import OnnxEmbedder
+
+    model = OnnxEmbedder()
+    model.load()
+    return model
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The same model in sentence-transformers on torch: the reference the ONNX one is
+    checked against."""
     from engine.models.embedding import SentenceTransformerEmbedder
 
     model = SentenceTransformerEmbedder()

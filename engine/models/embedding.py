@@ -3,6 +3,9 @@
 The `Embedder` protocol is what the rest of the engine sees; tests may pass a fake
 where the embedder is not the subject. The tokenizer is exposed separately (and loads
 without torch) because chunking counts tokens in the embedder's own tokenizer.
+`SentenceTransformerEmbedder` runs the model on torch: the reference, kept for comparison
+and for local sentence-transformers directories. The app's default runs the same model in
+ONNX Runtime (`onnx_embedding.OnnxEmbedder`); `embedder_choice` picks by the settings.
 """
 
 from __future__ import annotations
@@ -100,8 +103,13 @@ class SentenceTransformerEmbedder:
 
     @cached_property
     def _model(self):
-        from sentence_transformers import SentenceTransformer
-
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # a lean installation, without torch
+            raise ModelNotFoundError(
+                "the 'torch' embedder runtime needs sentence-transformers and torch, which "
+                "this installation does not include; set embedder_runtime = 'onnx'"
+            ) from exc
         try:
             return SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many types for a broken model dir

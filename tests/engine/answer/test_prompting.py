@@ -9,6 +9,7 @@ import pytest
 from engine.answer.conversation import Turn
 from engine.answer.prompting import PromptBuilder
 from engine.models.generation import LlamaGenerator, Segment
+from engine.parsing.formats import kind_for, place
 from engine.search.retrieval import SearchHit
 
 GEMMA_TEMPLATE = (
@@ -20,7 +21,10 @@ GEMMA_TEMPLATE = (
 
 
 def hit(text: str, name: str = "notes.txt", page: int | None = None) -> SearchHit:
-    return SearchHit(f"/docs/{name}", page, "", text, 1.0, 0.6, 0, len(text), 1, 1, (1,))
+    where = place(kind_for(Path(name)), page)
+    return SearchHit(
+        f"/docs/{name}", page, "", text, 1.0, 0.6, 0, len(text), 1, 1, (1,), place=where
+    )
 
 
 @pytest.fixture(scope="module")
