@@ -11,7 +11,8 @@ export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-fast bench lint install clean-venv package package-test reader lock
+.PHONY: run test test-fast bench lint install clean-venv package package-lean package-test \
+	package-test-lean reader lock
 
 # The embedder as the app runs it (ONNX Runtime, no torch), built from the bundled package's
 # weights offline; resources/embedder/build.py checks it against the torch embedder.
@@ -60,12 +61,21 @@ lint: $(STAMP)
 # The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
 package: $(STAMP) $(EMBEDDER)
 	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[package]'
-	bash installers/linux/build.sh
+	bash installers/linux/build.sh full
+
+# The lean shape: no training stack (torch, transformers, PEFT); installers/README.md.
+package-lean: $(STAMP) $(EMBEDDER)
+	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[package]'
+	bash installers/linux/build.sh lean
 
 # Unpack the tarball and run it with no Python and no network (builds it if missing).
 package-test: $(STAMP)
-	ls dist/docent-*-linux-*.tar.gz >/dev/null 2>&1 || $(MAKE) package
-	bash installers/linux/smoke_test.sh
+	ls dist/docent-[0-9]*-linux-*.tar.gz >/dev/null 2>&1 || $(MAKE) package
+	bash installers/linux/smoke_test.sh full
+
+package-test-lean: $(STAMP)
+	ls dist/docent-lean-*-linux-*.tar.gz >/dev/null 2>&1 || $(MAKE) package-lean
+	bash installers/linux/smoke_test.sh lean
 
 # Resolve pyproject.toml afresh (newest versions it allows) in a scratch venv and pin the
 # result in $(CONSTRAINTS); then run make test and make package-test before committing it.

@@ -1,5 +1,6 @@
-"""The Linux package (`make package` first): its size, what dominates it, and how fast it
-starts compared with the same app run from the source tree.
+"""The Linux package in both shapes (`make package` and `make package-lean` first; either
+alone is measured too): its size, what dominates it, and how fast it starts compared with
+the same app run from the source tree.
 
 Start-up is measured as in the desktop benchmark's launch figure, on fresh homes (first
 runs: the sample folder is indexed and the model loads): from just before the process
@@ -21,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLE = REPO / "dist" / "docent"
+BUNDLE = REPO / "dist" / "docent"  # `make package`: the full shape
+LEAN_BUNDLE = REPO / "dist" / "lean" / "docent"  # `make package-lean`
 RUNS = 3
+# issue 18: the lean package's size and its launch to indexed and model loaded
+LEAN_GOAL = {"bundle_mb": 500, "tarball_mb": 250, "ready_s": 6.0}
 
 
 def _tree_size(path: Path) -> int:
@@ -73,36 +77,71 @@ def _timed_cli(command: list[str]) -> float:
         return time.perf_counter() - started
 
 
+def _shape_bundles() -> dict[str, tuple[Path, Path | None]]:
+    """The shapes built in dist/ (installers/linux/build.sh): bundle folder and tarball."""
+    dist = REPO / "dist"
+    found: dict[str, tuple[Path, Path | None]] = {}
+    for shape, bundle, pattern in (
+        ("full", BUNDLE, "docent-[0-9]*-linux-*.tar.gz"),
+        ("lean", LEAN_BUNDLE, "docent-lean-*-linux-*.tar.gz"),
+    ):
+        if (bundle / "docent-desktop").is_file():
+            tarballs = sorted(dist.glob(pattern), key=lambda path: path.stat().st_mtime)
+            found[shape] = (bundle, tarballs[-1] if tarballs else None)
+    return found
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
 def run(_embedder: Any) -> dict[str, Any]:
-    if not (BUNDLE / "docent-desktop").is_file():
-        raise RuntimeError(f"no package in {BUNDLE}: run `make package` first")
-    tarballs = sorted((REPO / "dist").glob("docent-*-linux-*.tar.gz"))
-    internal = BUNDLE / "_internal"
-    frozen_app, source_app = [str(BUNDLE / "docent-desktop")], [sys.executable, "-m", "desktop.app"]
-    frozen_cli, source_cli = [str(BUNDLE / "docent")], [sys.executable, "-m", "engine.cli"]
-    frozen, source = [], []
-    for _ in range(RUNS):  # interleaved, so both meet the same machine state
-        frozen.append(_timed_check(frozen_app))
-        source.append(_timed_check(source_app))
-    cli_frozen = [_timed_cli(frozen_cli) for _ in range(RUNS)]
-    cli_source = [_timed_cli(source_cli) for _ in range(RUNS)]
-
-    def median(values: list[float]) -> float:
-        return round(statistics.median(values), 2)
-
-    shown_frozen, shown_source = median([s for s, _ in frozen]), median([s for s, _ in source])
-    ready_frozen, ready_source = median([r for _, r in frozen]), median([r for _, r in source])
+    shapes = _shape_bundles()
+    if not shapes:
+        raise RuntimeError(
+            f"no package in {BUNDLE} or {LEAN_BUNDLE}: run `make package` or `make package-lean`"
+        )
+    source_app = [sys.executable, "-m", "desktop.app"]
+    checks: dict[str, list[tuple[float, float]]] = {shape: [] for shape in [*shapes, "source"]}
+    for _ in range(RUNS):  # interleaved, so all meet the same machine state
+        for shape, (bundle, _tarball) in shapes.items():
+            checks[shape].append(_timed_check([str(bundle / "docent-desktop")]))
+        checks["source"].append(_timed_check(source_app))
+    shown_source = _median([s for s, _ in checks["source"]])
+    results: dict[str, Any] = {}
+    for shape, (bundle, tarball) in shapes.items():
+        internal = bundle / "_internal"
+        shown = _median([s for s, _ in checks[shape]])
+        results[shape] = {
+            "bundle_mb": round(_tree_size(bundle) / 2**20),
+            "tarball": tarball.name if tarball else None,
+            "tarball_mb": round(tarball.stat().st_size / 2**20) if tarball else None,
+            "files": sum(1 for f in bundle.rglob("*") if f.is_file()),
+            "largest_mb": _largest(internal),
+            "has_torch": (internal / "torch").is_dir(),
+            "window_shown_s": shown,
+            "ready_s": _median([r for _, r in checks[shape]]),
+            "cli_status_s": _median([_timed_cli([str(bundle / "docent")]) for _ in range(RUNS)]),
+            "ratio_window_shown": round(shown / shown_source, 2),
+        }
+    lean = results.get("lean")
     return {
-        "bundle_mb": round(_tree_size(BUNDLE) / 2**20),
-        "tarball_mb": round(tarballs[-1].stat().st_size / 2**20) if tarballs else None,
-        "files": sum(1 for f in BUNDLE.rglob("*") if f.is_file()),
-        "largest_mb": _largest(internal),
-        "largest_in_torch_lib_mb": _largest(internal / "torch" / "lib", 6)
-        if (internal / "torch" / "lib").is_dir()
-        else [],
-        "window_shown_s": {"package": shown_frozen, "source": shown_source},
-        "ready_s": {"package": ready_frozen, "source": ready_source},
-        "cli_status_s": {"package": median(cli_frozen), "source": median(cli_source)},
-        "ratio_window_shown": round(shown_frozen / shown_source, 2),
+        "shapes": results,
+        "source": {
+            "window_shown_s": shown_source,
+            "ready_s": _median([r for _, r in checks["source"]]),
+            "cli_status_s": _median(
+                [_timed_cli([sys.executable, "-m", "engine.cli"]) for _ in range(RUNS)]
+            ),
+        },
+        "lean_goal": LEAN_GOAL,
+        "lean_goal_met": None
+        if lean is None
+        else {
+            "bundle": lean["bundle_mb"] <= LEAN_GOAL["bundle_mb"],
+            "tarball": lean["tarball_mb"] is not None
+            and lean["tarball_mb"] <= LEAN_GOAL["tarball_mb"],
+            "ready": lean["ready_s"] <= LEAN_GOAL["ready_s"],
+        },
         "runs": RUNS,
     }

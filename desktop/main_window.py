@@ -41,6 +41,7 @@ from engine.answer.conversation import Turn
 from engine.answer.relevance import gate_from_settings
 from engine.search.multistep import lookup_summary
 from engine.service.protocol import Failure
+from engine.training import training_unavailable
 
 VOICE_DEBOUNCE_MS = 200
 
@@ -81,6 +82,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.errors)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
+        # why this installation cannot train (the lean package), or None; checked without
+        # importing the training stack
+        self.training_unavailable = training_unavailable()
         self._toolbar()
         self._actions()
         self.statusBar().showMessage("Opening your Docent data…")
@@ -156,7 +160,9 @@ class MainWindow(QMainWindow):
         delete.activated.connect(self.delete_conversation)
         voices = self.menuBar().addMenu("&Voice")
         self._action(voices, "&Add adapter file…", QKeySequence(), self.add_adapter_file)
-        self._action(voices, "&Train a new voice…", QKeySequence(), self.train_voice)
+        train = self._action(voices, "&Train a new voice…", QKeySequence(), self.train_voice)
+        if self.training_unavailable is not None:  # the lean package: the dialog says why
+            train.setStatusTip(self.training_unavailable)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Docent", QKeySequence(), self.show_about)
 
@@ -414,7 +420,7 @@ class MainWindow(QMainWindow):
         """One training dialog per window, shown again while it lives: a dialog stays
         connected to the engine's training events, and a run may outlast its closing."""
         if self._training_dialog is None:
-            self._training_dialog = TrainingDialog(self.bridge, self)
+            self._training_dialog = TrainingDialog(self.bridge, self, self.training_unavailable)
         self._training_dialog.show()
         self._training_dialog.raise_()
         self._training_dialog.activateWindow()

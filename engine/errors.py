@@ -59,5 +59,10 @@ class TrainingError(DocentError):
     transformers cannot read). Nothing is left behind in the adapter library."""
 
 
+class TrainingUnavailableError(TrainingError):
+    """This installation has no training stack (torch, transformers, PEFT): the lean
+    package leaves it out. The message says how to get a Docent that trains."""
+
+
 class EngineGoneError(DocentError):
     """The engine process is not running (it stopped, or never started)."""

@@ -135,9 +135,11 @@ class Voices:
     ) -> TrainingResult | None:
         """Train a voice on the current model from writing samples, into the library
         (None when cancelled: then nothing is added). Where the reader applies, the new
-        adapter is trained on top of it, in the reader's prompt."""
-        from engine.training import train_style_adapter
+        adapter is trained on top of it, in the reader's prompt. Without the training
+        stack (the lean package) it says how to get it, before the model loads."""
+        from engine.training import check_training_stack, train_style_adapter
 
+        check_training_stack()
         return train_style_adapter(
             samples,
             name,

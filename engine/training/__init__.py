@@ -1,8 +1,10 @@
 """Training a style adapter from a person's own writing, offline, into the adapter library.
 
-torch, transformers and peft are imported only when training starts (trainer).
+torch, transformers and peft are imported only when training starts (trainer); `stack`
+says whether this installation has them (the lean package does not).
 """
 
+from engine.training.stack import check_training_stack, training_unavailable
 from engine.training.style import (
     TrainingResult,
     command_line,
@@ -16,8 +18,10 @@ __all__ = [
     "TrainingConfig",
     "TrainingProgress",
     "TrainingResult",
+    "check_training_stack",
     "command_line",
     "file_sha256",
     "read_report",
     "train_style_adapter",
+    "training_unavailable",
 ]

@@ -4,7 +4,8 @@
 LoRA against that model's own weights (trainer), writes it in llama.cpp's GGUF layout,
 checks it with Docent's validation, measures it in llama.cpp (report) and only then moves
 the adapter and its report into the library. A cancelled or failed run leaves nothing
-there. torch, transformers and peft are imported only when training starts.
+there. torch, transformers and peft are imported only when training starts; an
+installation without them (the lean package) is told how to get them first (stack).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from engine.models.generation import LlamaGenerator
 from engine.training.dataset import build_dataset
 from engine.training.report import compare_answers, perplexity
 from engine.training.samples import load_samples
+from engine.training.stack import check_training_stack
 from engine.training.trainer import (
     TrainingConfig,
     TrainingProgress,
@@ -66,6 +68,7 @@ def train_style_adapter(
     Pairs are laid out in the prompt `shape` the adapter will answer in; `under` are the
     adapters it will be stacked on (the reader): it is trained, measured and compared
     on top of them."""
+    check_training_stack()
     config = config or TrainingConfig()
     report_progress = progress or (lambda _p: None)
     _check_request(name, library, replace, config)

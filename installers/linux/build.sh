@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Build the Linux bundle (`make package`):
-#   dist/docent/                                    one folder, runs with no Python
-#   dist/docent-VERSION-linux-x86_64.tar.gz         that folder as a tarball
+# Build the Linux bundle in one of two shapes (installers/README.md):
+#   build.sh [full]  (`make package`)
+#     dist/docent/                                  one folder, runs with no Python
+#     dist/docent-VERSION-linux-x86_64.tar.gz       that folder as a tarball
+#   build.sh lean    (`make package-lean`: no training stack, no torch)
+#     dist/lean/docent/
+#     dist/docent-lean-VERSION-linux-x86_64.tar.gz
 # The folder holds docent-desktop (the app), docent (the CLI), docent.desktop, docent.png
-# and install.sh. Needs the dev environment (.venv with the `package` extra).
+# and install.sh; both tarballs unpack to docent/. Needs the dev environment (.venv with
+# the `package` extra).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PY=${PY:-$REPO/.venv/bin/python}
+SHAPE=${1:-full}
 cd "$REPO"
 VERSION=$("$PY" -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['version'])")
 ARCH=$(uname -m)
 WORK=$REPO/build/package
+case $SHAPE in
+    full) DIST=$REPO/dist; NAME=docent-$VERSION-linux-$ARCH ;;
+    lean) DIST=$REPO/dist/lean; NAME=docent-lean-$VERSION-linux-$ARCH ;;
+    *) echo "usage: build.sh [full|lean]" >&2; exit 2 ;;
+esac
 
 echo "== assembling the default model"
 MODEL=$("$PY" -c "
@@ -18,13 +29,13 @@ from pathlib import Path
 from engine.models.choice import bundled_model
 print(bundled_model(Path('$WORK/model')))")
 
-echo "== PyInstaller"
-DOCENT_BUNDLED_MODEL=$MODEL DOCENT_VERSION=$VERSION "$PY" -m PyInstaller --noconfirm \
-    --distpath "$REPO/dist" --workpath "$WORK/pyinstaller" --log-level WARN \
+echo "== PyInstaller ($SHAPE)"
+DOCENT_PACKAGE=$SHAPE DOCENT_BUNDLED_MODEL=$MODEL DOCENT_VERSION=$VERSION "$PY" -m PyInstaller \
+    --noconfirm --distpath "$DIST" --workpath "$WORK/pyinstaller-$SHAPE" --log-level WARN \
     installers/docent.spec
 
 echo "== desktop integration"
-BUNDLE=$REPO/dist/docent
+BUNDLE=$DIST/docent
 cp installers/linux/docent.desktop installers/linux/install.sh "$BUNDLE/"
 "$PY" installers/render_icon.py "$BUNDLE/docent.png" 256
 
@@ -53,7 +64,7 @@ else
 fi
 
 echo "== tarball"
-TARBALL=$REPO/dist/docent-$VERSION-linux-$ARCH.tar.gz
-tar -C "$REPO/dist" -cf - docent | gzip -1 > "$TARBALL.partial"
+TARBALL=$REPO/dist/$NAME.tar.gz
+tar -C "$DIST" -cf - docent | gzip -1 > "$TARBALL.partial"
 mv "$TARBALL.partial" "$TARBALL"
 du -sh "$BUNDLE" "$TARBALL"

@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# Smoke test of the Linux package (`make package-test`; slow, not part of `make test`).
-# Unpacks dist/docent-*-linux-*.tar.gz into a fresh directory and, with no Python on the
-# PATH, a fresh HOME and (where user namespaces allow) no network at all:
+# Smoke test of the Linux package (`make package-test`, `make package-test-lean`; slow, not
+# part of `make test`). `smoke_test.sh [full|lean]` unpacks the newest
+# dist/docent-VERSION-linux-ARCH.tar.gz (full, the default) or
+# dist/docent-lean-VERSION-linux-ARCH.tar.gz (lean) into a fresh directory and, with no
+# Python on the PATH, a fresh HOME and (where user namespaces allow) no network at all:
 #   1. starts the bundled app offscreen on a first run: it adds the sample folder,
 #      indexes it, loads the model and quits by itself (docent-desktop --check);
 #   2. does the same on a real X server (Xvfb, QT_QPA_PLATFORM=xcb), so Qt's xcb plugin
 #      and the X11 libraries it loads are exercised; without Xvfb it says so and goes on;
 #   3. through the bundle's CLI, adds a folder, indexes it and answers a question,
-#      checking the answer's fact and its citation;
+#      checking the answer's fact and its citation; in the lean shape, checks that
+#      `docent adapters train` says training needs the full package;
 #   4. checks that nothing was left running;
 #   5. installs it for a user with install.sh (menu entry, icon, commands), runs the
 #      installed CLI, and uninstalls it again.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-TARBALL=$(ls -t "$REPO"/dist/docent-*-linux-*.tar.gz 2>/dev/null | head -n1 || true)
+SHAPE=${1:-full}
+case $SHAPE in
+    full) PATTERN="docent-[0-9]*-linux-*.tar.gz"; MAKE_IT="make package" ;;
+    lean) PATTERN="docent-lean-*-linux-*.tar.gz"; MAKE_IT="make package-lean" ;;
+    *) echo "usage: smoke_test.sh [full|lean]" >&2; exit 2 ;;
+esac
+# shellcheck disable=SC2086 # the pattern is meant to glob
+TARBALL=$(ls -t "$REPO"/dist/$PATTERN 2>/dev/null | head -n1 || true)
 if [[ -z $TARBALL ]]; then
-    echo "no package in dist/: run 'make package' first" >&2
+    echo "no $SHAPE package in dist/: run '$MAKE_IT' first" >&2
     exit 2
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/docent-smoke.XXXXXX")
@@ -88,6 +98,16 @@ run "$B/docent" --home "$TMP/cli-home" ask --json \
 cat "$TMP/answer.json" | head -c 600; echo
 grep -q '12 euros' "$TMP/answer.json" || { echo "the answer lacks the fact" >&2; exit 1; }
 grep -q 'opening-hours.md' "$TMP/answer.json" || { echo "the answer lacks its source" >&2; exit 1; }
+if [[ $SHAPE == lean ]]; then
+    echo "== 3b. the lean CLI: training says it needs the full package"
+    status=0
+    run "$B/docent" --home "$TMP/cli-home" adapters train --samples "$TMP/docs" --name mine \
+        2> "$TMP/train.txt" || status=$?
+    cat "$TMP/train.txt"
+    [[ $status -ne 0 ]] || { echo "training did not fail in the lean package" >&2; exit 1; }
+    grep -q "full Docent package" "$TMP/train.txt" \
+        || { echo "training did not say how to get it" >&2; exit 1; }
+fi
 
 echo "== 4. nothing left running"
 if pgrep -f "$B/" >/dev/null; then
