@@ -30,7 +30,7 @@ def training_unavailable() -> str | None:
     missing = missing_training_packages()
     if not missing:
         return None
-    names = ", ".join(TRAINING_PACKAGES[name] for name in missing)
+    names = _listed([TRAINING_PACKAGES[name] for name in missing])
     if getattr(sys, "frozen", False):
         return (
             f"Training a voice needs the full Docent package: this is the lean one, without "
@@ -42,6 +42,11 @@ def training_unavailable() -> str | None:
         f"(make install in a source checkout, or pip install -c installers/constraints.txt "
         f"torch==2.13.0 transformers peft)."
     )
+
+
+def _listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def check_training_stack() -> None:

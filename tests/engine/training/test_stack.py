@@ -53,7 +53,7 @@ def test_the_lean_package_says_to_get_the_full_one(without, monkeypatch):
     message = training_unavailable()
     assert message is not None
     assert message.startswith("Training a voice needs the full Docent package")
-    assert "the lean one, without PyTorch, transformers, PEFT" in message
+    assert "the lean one, without PyTorch, transformers and PEFT" in message
     if sys.platform.startswith("linux"):
         assert "docent-" in message and "-linux-" in message and ".tar.gz" in message
 
