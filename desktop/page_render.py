@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import DocentError
+from engine.parsing.limits import short_cause
 
 MAX_WIDTH_PX = 6000  # a wider request is rendered at this width
 MAX_PIXELS = 40_000_000  # a tall page (a receipt roll, a poster) is rendered smaller
@@ -97,7 +98,8 @@ def render_page(path: Path | str, page: int, passage: str | None, width_px: int)
             except PageRenderError:
                 raise
             except Exception as exc:
-                raise PageRenderError(path, f"page {number} is damaged: {_cause(exc)}") from exc
+                reason = f"page {number} is damaged: {short_cause(exc)}"
+                raise PageRenderError(path, reason) from exc
         finally:
             document.close()
     pixels, width, height, stride, highlights, found = rendered
@@ -129,7 +131,7 @@ def _open(pypdfium2: Any, path: Path) -> Any:
         except pypdfium2.PdfiumError as again:
             raise PageRenderError(path, "encrypted, needs a password") from again
     except OSError as exc:
-        raise PageRenderError(path, f"cannot be read: {_cause(exc)}") from exc
+        raise PageRenderError(path, f"cannot be read: {short_cause(exc)}") from exc
     # so that filled-in form fields show; they are decoration: the page renders without
     with contextlib.suppress(Exception):
         document.init_forms()
@@ -144,7 +146,7 @@ def _open_failure(pypdfium2: Any, exc: Any) -> str:
         raw.FPDF_ERR_SECURITY: "encrypted with an unsupported security handler",
         raw.FPDF_ERR_SUCCESS: "damaged PDF: it has no pages",
     }
-    return reasons.get(getattr(exc, "err_code", None), f"damaged PDF: {_cause(exc)}")
+    return reasons.get(getattr(exc, "err_code", None), f"damaged PDF: {short_cause(exc)}")
 
 
 def _render(
@@ -303,10 +305,3 @@ def merge_lines(
         else:
             merged.append([left, bottom, right, top])
     return [(box[0], box[1], box[2], box[3]) for box in merged]
-
-
-def _cause(exc: BaseException) -> str:
-    """A one-line, bounded description of an exception."""
-    text = str(exc).strip()
-    message = text.splitlines()[0] if text else type(exc).__name__
-    return message if len(message) <= 100 else message[:97] + "..."
