@@ -103,6 +103,21 @@ def test_the_build_record_reports_its_check(embedder):
     assert record["check"]["token_counts_equal"] is True
 
 
+def test_the_large_weights_are_stored_in_half_precision_and_computed_in_full(embedder):
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(embedder.directory / onnx_embedding.MODEL_FILE))
+    weights = {w.name: numpy_helper.to_array(w) for w in model.graph.initializer}
+    large = {name: values for name, values in weights.items() if values.size >= 1024}
+    assert large and all(values.dtype == np.float16 for values in large.values())
+    casts = {node.input[0]: node for node in model.graph.node if node.op_type == "Cast"}
+    for name in large:  # each one turns back into fp32 before anything uses it
+        (to,) = (a.i for a in casts[name].attribute if a.name == "to")
+        assert to == onnx.TensorProto.FLOAT
+    assert (embedder.directory / onnx_embedding.MODEL_FILE).stat().st_size < 50e6
+
+
 def test_a_store_built_on_one_runtime_opens_on_the_other(tmp_path, embedder, torch_embedder):
     from engine.assistant import Assistant
 
