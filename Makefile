@@ -20,6 +20,16 @@ EMBEDDER := resources/embedder/all-MiniLM-L6-v2/build.json
 
 install: $(STAMP) $(EMBEDDER)
 
+# RapidOCR (OCR) requires opencv-python, whose wheel carries Qt 5 and X11 libraries Docent
+# never loads (about 115 MB in the package, and a second Qt beside PySide6's); OCR only
+# needs cv2's image functions, which opencv-python-headless provides as the same cv2 module.
+# pip cannot substitute one for the other, so every install that may pull opencv-python in
+# is followed by this swap. Both own cv2/, so headless is reinstalled after the uninstall.
+define USE_HEADLESS_OPENCV
+$(PY) -m pip uninstall -y -q opencv-python
+$(PY) -m pip install -q -c $(CONSTRAINTS) --force-reinstall --no-deps opencv-python-headless
+endef
+
 $(EMBEDDER): $(STAMP) resources/embedder/build.py
 	$(PY) resources/embedder/build.py
 
@@ -29,6 +39,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 	# CPU build of torch first, pinned, so nothing pulls the CUDA wheels.
 	$(PY) -m pip install -c $(CONSTRAINTS) torch==2.13.0
 	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[dev]'
+	$(USE_HEADLESS_OPENCV)
 	touch $(STAMP)
 
 # On Linux, first check the system libraries Qt's window system needs (one line naming the
@@ -61,11 +72,13 @@ lint: $(STAMP)
 # The Linux bundle and tarball in dist/ (installers/README.md; other platforms there too).
 package: $(STAMP) $(EMBEDDER)
 	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[package]'
+	$(USE_HEADLESS_OPENCV)
 	bash installers/linux/build.sh full
 
 # The lean shape: no training stack (torch, transformers, PEFT); installers/README.md.
 package-lean: $(STAMP) $(EMBEDDER)
 	$(PY) -m pip install -c $(CONSTRAINTS) -e '.[package]'
+	$(USE_HEADLESS_OPENCV)
 	bash installers/linux/build.sh lean
 
 # Unpack the tarball and run it with no Python and no network (builds it if missing).
@@ -84,6 +97,8 @@ lock:
 	.venv-lock/bin/python -m pip install --upgrade pip setuptools wheel
 	.venv-lock/bin/python -m pip install torch==2.13.0
 	.venv-lock/bin/python -m pip install -e '.[dev,package]'
+	.venv-lock/bin/python -m pip uninstall -y opencv-python
+	.venv-lock/bin/python -m pip install opencv-python-headless
 	{ sed -n '1,2p' $(CONSTRAINTS); .venv-lock/bin/python -m pip freeze --exclude-editable \
 		| sed 's/+cpu$$//' | grep -v '^docent' | sort -f; } > $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS) && rm -rf .venv-lock

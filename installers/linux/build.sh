@@ -34,6 +34,21 @@ DOCENT_PACKAGE=$SHAPE DOCENT_BUNDLED_MODEL=$MODEL DOCENT_VERSION=$VERSION "$PY" 
     --noconfirm --distpath "$DIST" --workpath "$WORK/pyinstaller-$SHAPE" --log-level WARN \
     installers/docent.spec
 
+echo "== debug information out"
+# Some wheels (hnswlib, PyYAML, pyclipper, Pillow's extensions) and the system's libpython
+# carry DWARF debug information the app never reads, about 45 MB. strip --strip-debug keeps
+# the symbol tables the loader uses. Libraries in a wheel's *.libs/ folder were patched by
+# auditwheel (patchelf), whose edits strip can corrupt, so they are left as they are.
+if command -v strip >/dev/null; then
+    BEFORE=$(du -sm "$DIST/docent" | cut -f1)
+    find "$DIST/docent/_internal" -type f \( -name '*.so' -o -name '*.so.*' \) \
+        -not -path '*.libs/*' -print0 | xargs -0 strip --strip-debug \
+        || echo "   strip could not read some of them (named above); those keep theirs"
+    echo "   $BEFORE MB -> $(du -sm "$DIST/docent" | cut -f1) MB"
+else
+    echo "   no strip here (binutils): the package keeps its debug information"
+fi
+
 echo "== desktop integration"
 BUNDLE=$DIST/docent
 cp installers/linux/docent.desktop installers/linux/install.sh "$BUNDLE/"

@@ -9,8 +9,10 @@
 #   2. does the same on a real X server (Xvfb, QT_QPA_PLATFORM=xcb), so Qt's xcb plugin
 #      and the X11 libraries it loads are exercised; without Xvfb it says so and goes on;
 #   3. through the bundle's CLI, adds a folder, indexes it and answers a question,
-#      checking the answer's fact and its citation; in the lean shape, checks that
-#      `docent adapters train` says training needs the full package;
+#      checking the answer's fact and its citation; checks that a scanned page in the
+#      folder was read by OCR (RapidOCR, OpenCV and ONNX Runtime as the bundle carries
+#      them) and can be found; in the lean shape, checks that `docent adapters train`
+#      says training needs the full package;
 #   4. checks that nothing was left running;
 #   5. installs it for a user with install.sh (menu entry, icon, commands), runs the
 #      installed CLI, and uninstalls it again.
@@ -91,6 +93,19 @@ fi
 
 echo "== 3. the CLI: add a folder, index, ask"
 cp -r "$B/_internal/resources/sample-docs" "$TMP/docs"
+# a scanned notice: a picture of text, drawn here with the dev environment's Pillow
+"${PY:-$REPO/.venv/bin/python}" - "$TMP/docs/scanned-notice.png" <<'PYTHON'
+import sys
+
+from PIL import Image, ImageDraw, ImageFont
+
+font = ImageFont.load_default(size=48)
+image = Image.new("RGB", (1400, 320), "white")
+draw = ImageDraw.Draw(image)
+for row, line in enumerate(["The boiler room key is kept", "in the blue lockbox by the door"]):
+    draw.text((50, 60 + 100 * row), line, fill="black", font=font)
+image.save(sys.argv[1])
+PYTHON
 run "$B/docent" --home "$TMP/cli-home" folders add "$TMP/docs"
 run "$B/docent" --home "$TMP/cli-home" index
 run "$B/docent" --home "$TMP/cli-home" ask --json \
@@ -98,6 +113,13 @@ run "$B/docent" --home "$TMP/cli-home" ask --json \
 cat "$TMP/answer.json" | head -c 600; echo
 grep -q '12 euros' "$TMP/answer.json" || { echo "the answer lacks the fact" >&2; exit 1; }
 grep -q 'opening-hours.md' "$TMP/answer.json" || { echo "the answer lacks its source" >&2; exit 1; }
+echo "== 3a. OCR: the scanned notice was read and is found"
+run "$B/docent" --home "$TMP/cli-home" status | tee "$TMP/status.txt"
+grep -q "read by OCR: 1 page" "$TMP/status.txt" || { echo "no page was read by OCR" >&2; exit 1; }
+run "$B/docent" --home "$TMP/cli-home" search "where is the boiler room key" > "$TMP/ocr-hits.txt"
+head -n 3 "$TMP/ocr-hits.txt"
+grep -q "scanned-notice.png" "$TMP/ocr-hits.txt" \
+    || { echo "the scanned notice is not found" >&2; exit 1; }
 if [[ $SHAPE == lean ]]; then
     echo "== 3b. the lean CLI: training says it needs the full package"
     status=0

@@ -5,6 +5,8 @@
 #   python3.11 -m venv .venv
 #   .venv/bin/python -m pip install -c installers/constraints.txt torch==2.13.0
 #   CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" .venv/bin/python -m pip install -c installers/constraints.txt -e '.[package]'
+#   .venv/bin/python -m pip uninstall -y opencv-python   # OCR needs only the headless cv2
+#   .venv/bin/python -m pip install -c installers/constraints.txt --force-reinstall --no-deps opencv-python-headless
 # Signing and notarization (for distribution outside your own Mac) are described in
 # installers/README.md; set DOCENT_SIGN_IDENTITY to sign here.
 set -euo pipefail

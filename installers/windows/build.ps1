@@ -4,6 +4,8 @@
 #   .venv\Scripts\python -m pip install -c installers/constraints.txt torch==2.13.0
 #   $env:CMAKE_ARGS = "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"   # portable llama.cpp build
 #   .venv\Scripts\python -m pip install -c installers/constraints.txt -e ".[package]"
+#   .venv\Scripts\python -m pip uninstall -y opencv-python   # OCR needs only the headless cv2
+#   .venv\Scripts\python -m pip install -c installers/constraints.txt --force-reinstall --no-deps opencv-python-headless
 # Inno Setup 6 (iscc.exe) must be on the PATH or in its default folder.
 $ErrorActionPreference = "Stop"
 $Repo = Resolve-Path "$PSScriptRoot\..\.."

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +31,22 @@ def test_the_spec_compiles_and_names_existing_files():
     assert (REPO / "resources" / "icons" / "docent.svg").is_file()
     programs = re.findall(r'program\(\w+, "([\w-]+)"', source)
     assert programs == ["docent-desktop", "docent"]
+
+
+def test_ocr_runs_on_the_headless_opencv():
+    """make swaps RapidOCR's opencv-python for opencv-python-headless (the Makefile's
+    USE_HEADLESS_OPENCV): the same cv2 without Qt 5 and X11, which the package would
+    otherwise carry beside PySide6's Qt 6."""
+    from importlib import metadata
+
+    import cv2
+
+    assert metadata.version("opencv-python-headless")
+    with pytest.raises(metadata.PackageNotFoundError):
+        metadata.distribution("opencv-python")
+    site = Path(cv2.__file__).resolve().parents[1]
+    assert not list(site.glob("opencv_python.libs/*Qt5*"))
+    assert cv2.resize(np.zeros((4, 4), np.uint8), (2, 2)).shape == (2, 2)
 
 
 def test_the_entries_start_multiprocessing_children_correctly():
