@@ -9,7 +9,6 @@ run killed at any moment leaves a consistent store that the next run completes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import ParseError, SkippedFile
+from engine.hashing import file_sha256
 from engine.index.chunking import Chunk, ChunkingPolicy, chunk_blocks
 from engine.index.ignore import IgnoreRules
 from engine.index.recycle import RecycleBin
@@ -251,7 +251,7 @@ class Indexer:
                 report.cancelled = True
                 return
             try:
-                sha = _sha256(Path(path))
+                sha = file_sha256(Path(path))
             except OSError as exc:
                 self._record_failure(folder_id, path, stat, None, _os_reason(exc), report)
                 continue
@@ -460,11 +460,6 @@ def _owning_folder(folders: list[Folder], path: Path) -> Folder | None:
         if text == folder.path or text.startswith(folder.path.rstrip(os.sep) + os.sep):
             return folder
     return None
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _os_reason(exc: OSError) -> str:

@@ -4,11 +4,11 @@ torch, transformers and peft are imported only when training starts (trainer); `
 says whether this installation has them (the lean package does not).
 """
 
+from engine.hashing import file_sha256
 from engine.training.stack import check_training_stack, training_unavailable
 from engine.training.style import (
     TrainingResult,
     command_line,
-    file_sha256,
     read_report,
     train_style_adapter,
 )

@@ -10,7 +10,6 @@ installation without them (the lean package) is told how to get them first (stac
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
@@ -26,6 +25,7 @@ from engine.adapters.runtime import ActiveAdapter
 from engine.adapters.writer import write_lora
 from engine.answer.prompting import FULL_SHAPE, PromptShape
 from engine.errors import UserInputError
+from engine.hashing import file_sha256
 from engine.jobs import CancelToken
 from engine.models.generation import LlamaGenerator
 from engine.training.dataset import build_dataset
@@ -199,14 +199,6 @@ def command_line(samples_path: str | Path, name: str, config: TrainingConfig) ->
         words += ["--epochs", f"{config.epochs:g}"]
     words += ["--max-minutes", f"{config.max_minutes:g}"]
     return shlex.join(words)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_request(

