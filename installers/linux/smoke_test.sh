@@ -13,7 +13,9 @@
 #      folder was read by OCR (RapidOCR, OpenCV and ONNX Runtime as the bundle carries
 #      them) and can be found; in the lean shape, checks that `docent adapters train`
 #      says training needs the full package;
-#   4. checks that nothing was left running;
+#   4. checks that nothing was left running, and that every library a bundled file links
+#      to is in the bundle or is one the user's system provides (glibc, GL/EGL, xcb,
+#      Wayland), so nothing the spec left out (docent.spec, LEFT_OUT_QT_PLUGINS) is missed;
 #   5. installs it for a user with install.sh (menu entry, icon, commands), runs the
 #      installed CLI, and uninstalls it again.
 set -euo pipefail
@@ -137,6 +139,39 @@ if pgrep -f "$B/" >/dev/null; then
     echo "processes from the bundle are still running" >&2
     exit 1
 fi
+echo "   every library linked to is in the bundle or comes from the system"
+if command -v readelf >/dev/null; then
+    "${PY:-$REPO/.venv/bin/python}" - "$B/_internal" <<'PYTHON'
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# what always comes from the user's system (installers/README.md, "System libraries")
+SYSTEM = re.compile(
+    r"(ld-linux.*|lib(c|m|dl|pthread|rt|resolv|util)\.so\..*|libGLX?\.so\..*|libEGL\.so\..*"
+    r"|libOpenGL\.so\..*|libdrm\.so\..*|libxcb\.so\.1|libwayland-(client|cursor|egl)\.so\..*)"
+)
+bundle = Path(sys.argv[1])
+present = {path.name for path in bundle.rglob("*")}
+missing = []
+for path in bundle.rglob("*.so*"):
+    if not path.is_file() or path.is_symlink():
+        continue
+    with path.open("rb") as file:
+        if file.read(4) != b"\x7fELF":
+            continue
+    dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True)
+    for name in re.findall(r"\(NEEDED\).*\[(.+?)\]", dynamic.stdout):
+        if name not in present and not SYSTEM.fullmatch(name):
+            missing.append(f"{path.relative_to(bundle)} needs {name}")
+if missing:
+    sys.exit("libraries missing from the bundle:\n" + "\n".join(sorted(missing)))
+PYTHON
+else
+    echo "   (no readelf here: binutils; not checked)"
+fi
+
 echo "== 5. install.sh and --uninstall"
 run "$B/install.sh"
 ENTRY=$TMP/home/.local/share/applications/docent.desktop
