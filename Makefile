@@ -97,7 +97,7 @@ lock:
 	.venv-lock/bin/python -m pip install --upgrade pip setuptools wheel
 	.venv-lock/bin/python -m pip install torch==2.13.0
 	.venv-lock/bin/python -m pip install -e '.[dev,package]'
-	.venv-lock/bin/python -m pip uninstall -y opencv-python
+	# both OpenCV wheels, so both are pinned (USE_HEADLESS_OPENCV installs one after the other)
 	.venv-lock/bin/python -m pip install opencv-python-headless
 	{ sed -n '1,2p' $(CONSTRAINTS); .venv-lock/bin/python -m pip freeze --exclude-editable \
 		| sed 's/+cpu$$//' | grep -v '^docent' | sort -f; } > $(CONSTRAINTS).new
