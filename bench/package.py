@@ -1,6 +1,7 @@
 """The Linux package in both shapes (`make package` and `make package-lean` first; either
-alone is measured too): its size, what dominates it, and how fast it starts compared with
-the same app run from the source tree.
+alone is measured too): its size, what it is made of (by role: the default model, OCR, Qt,
+...; and the model's size after the tarball's gzip -1), and how fast it starts compared
+with the same app run from the source tree.
 
 Start-up is measured as in the desktop benchmark's launch figure, on fresh homes (first
 runs: the sample folder is indexed and the model loads): from just before the process

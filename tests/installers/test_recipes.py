@@ -49,6 +49,17 @@ def test_ocr_runs_on_the_headless_opencv():
     assert cv2.resize(np.zeros((4, 4), np.uint8), (2, 2)).shape == (2, 2)
 
 
+def test_qt_translations_are_left_out_only_while_the_app_loads_none():
+    """The spec drops Qt's own translations because nothing installs a QTranslator; an app
+    that starts translating must take them back into the package."""
+    drops_them = '"PySide6/Qt/translations/"' in SPEC.read_text()
+    translates = any(
+        "QTranslator" in source.read_text(encoding="utf-8")
+        for source in (REPO / "desktop").rglob("*.py")
+    )
+    assert not (drops_them and translates)
+
+
 def test_the_entries_start_multiprocessing_children_correctly():
     for entry in (INSTALLERS / "entries").glob("*.py"):
         text = entry.read_text()
