@@ -22,6 +22,7 @@ BENCHMARKS = (
     "follow_ups",
     "multi_hop",
     "answers",
+    "email_answers",
     "adapters",
     "training",
     "desktop",

@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.common import load_all, ran_on
 from bench.report_answers import render as _answers
+from bench.report_answers import render_email as _email_answers
 from bench.report_app import render_desktop as _desktop
 from bench.report_app import render_package as _package
 from bench.report_formats import render as _file_formats
@@ -35,6 +36,7 @@ def write_markdown() -> Path:
         ("follow_ups", _follow_ups),
         ("multi_hop", _multi_hop),
         ("answers", _answers),
+        ("email_answers", _email_answers),
         ("adapters", _adapters),
         ("training", _training),
         ("desktop", _desktop),

@@ -1,14 +1,14 @@
 """E-mail: .eml files (one message) and .mbox mailboxes (many), one page per message.
 
 Messages are read with the standard library's `email` package and `email.policy.default`.
-Each message is a page (page 1 for an .eml; the message's position for an mbox). Its first
-block lists the Subject, From, To, Cc and Date headers, so they are searchable; then come
-the body's paragraphs (the plain-text part when there is one, else the HTML part turned into
-text by html.py), then one block naming the attachments, then the text of each attachment
-of a supported type, read by the same parsers as a file of that type (an `AttachmentReader`
-from dispatch, within the same limits). Every block of a message has the subject as its
-heading; an attachment's blocks add its file name and their own heading path under it. The
-page's extracted text is those units joined with blank lines.
+Each message is a page (page 1 for an .eml; the message's position for an mbox). Every
+block of a message has its subject as heading. Its first block lists the From, To, Cc and
+Date headers, so they are searchable; then come the body's paragraphs (the plain-text part
+when there is one, else the HTML part turned into text by html.py), then one block naming
+the attachments, then the text of each attachment of a supported type, read by the same
+parsers as a file of that type (an `AttachmentReader` from dispatch, within the same
+limits). An attachment's blocks add its file name and their own heading path under the
+subject. The page's extracted text is those units joined with blank lines.
 
 An attachment is indexed inside its message's page, not as a document of its own: it has
 no file to open, move or delete apart from the message, so its citations point to the
@@ -123,7 +123,11 @@ def _message_text(
     """Header lines, body paragraphs, the attachment list and the attachments' text."""
     headers = [(name, _header(message, name)) for name in HEADER_FIELDS]
     text = _MessageText(subject=dict(headers)["Subject"])
-    header_lines = [f"{name}: {value}" for name, value in headers if value]
+    # The subject heads every block of the message (its heading path, searchable and shown
+    # with each passage), so the first block holds who wrote to whom and when. Repeated as
+    # text, the subject shares the question's topic words, and the reader's excerpt picked
+    # the header lines in place of the body's sentences (docs/benchmarks.md, "E-mail").
+    header_lines = [f"{name}: {value}" for name, value in headers if value and name != "Subject"]
     if header_lines:
         text.add("\n".join(header_lines))
     try:
@@ -131,6 +135,8 @@ def _message_text(
             text.add(unit)
     except Exception as exc:  # a broken part loses its body, not the whole message
         text.warnings.append(f"{where}body unreadable ({short_cause(exc)})")
+    if not text.units and text.subject:  # a subject alone is still the message's text
+        text.add(f"Subject: {text.subject}")
     try:
         names = _attachment_names(message)
     except Exception as exc:

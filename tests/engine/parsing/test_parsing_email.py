@@ -44,7 +44,7 @@ def test_headers_body_paragraphs_and_attachments(tmp_path, check_blocks):
     heading = ("Boiler quote",)
     assert [(b.text, b.page, b.heading) for b in document.blocks] == [
         (
-            "Subject: Boiler quote\nFrom: Ada <ada@example.org>\nTo: bob@example.org\n"
+            "From: Ada <ada@example.org>\nTo: bob@example.org\n"
             "Date: Tue, 05 Mar 2024 10:00:00 +0000",
             1,
             heading,
@@ -84,8 +84,23 @@ def test_encoded_headers_and_unknown_charset(tmp_path):
     document = parse_file(path)
     assert document.title == "Café menu"
     assert [b.text for b in document.blocks] == [
-        "Subject: Café menu\nFrom: a@example.org",
+        "From: a@example.org",
         "Café au lait",
+    ]
+
+
+def test_the_subject_heads_the_blocks_instead_of_repeating_as_text(tmp_path):
+    document = parse_file(write_eml(tmp_path, plain_message("Lease renewal", "Due in May.")))
+    assert all(block.heading == ("Lease renewal",) for block in document.blocks)
+    assert not any("Lease renewal" in block.text for block in document.blocks)
+
+
+def test_a_message_with_only_a_subject_keeps_it_as_text(tmp_path):
+    path = tmp_path / "note.eml"
+    path.write_text("Subject: Call the plumber\n\n")
+    document = parse_file(path)
+    assert [(b.text, b.heading) for b in document.blocks] == [
+        ("Subject: Call the plumber", ("Call the plumber",))
     ]
 
 
@@ -113,10 +128,10 @@ def test_mbox_has_one_page_per_message(tmp_path, check_blocks):
     assert document.kind == "mbox"
     assert document.pages == 2
     assert [(b.text.splitlines()[0], b.page, b.heading) for b in document.blocks] == [
-        ("Subject: First", 1, ("First",)),
+        ("From: Ada <ada@example.org>", 1, ("First",)),
         ("From the start we knew.", 1, ("First",)),
         ("Second paragraph.", 1, ("First",)),
-        ("Subject: Second", 2, ("Second",)),
+        ("From: carol@example.org", 2, ("Second",)),
         ("Short note.", 2, ("Second",)),
     ]
     check_blocks(document)
@@ -159,7 +174,8 @@ def test_truncated_message_keeps_what_is_there(tmp_path):
     path = tmp_path / "cut.eml"
     path.write_bytes(data[: len(data) // 2])
     document = parse_file(path)
-    assert document.blocks[0].text.startswith("Subject: Cut")
+    assert document.blocks[0].text.startswith("From: Ada")
+    assert document.blocks[0].heading == ("Cut",)
     assert document.blocks[-1].text == "Attachments: photo.png"
 
 
