@@ -309,7 +309,8 @@ def contains_gold(answer: str, golds: Sequence[str]) -> bool:
     return any(g and f" {g} " in text for g in (normalize(g) for g in golds))
 
 
-def _share(records: list[dict[str, Any]], key: str) -> float:
+def share(records: list[dict[str, Any]], key: str) -> float:
+    """The share of `records` whose `key` is true (4 places)."""
     return round(sum(bool(r[key]) for r in records) / max(len(records), 1), 4)
 
 
@@ -331,15 +332,15 @@ def answerable_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     answered = [r for r in records if not r["abstained"] and r["prompt_tokens"]]
     return {
         "questions": len(records),
-        "contains_gold_answer": _share(records, "contains_gold"),
-        "cites_gold_paragraph": _share(records, "gold_cited"),
+        "contains_gold_answer": share(records, "contains_gold"),
+        "cites_gold_paragraph": share(records, "gold_cited"),
         "model_markers": round(sum(r["model_marker"] for r in answered) / max(len(answered), 1), 4),
-        "loops": _share(records, "loops"),
-        "wrongly_declined": _share(records, "abstained"),
+        "loops": share(records, "loops"),
+        "wrongly_declined": share(records, "abstained"),
         "declined_by": _reasons(records),
-        "unsupported": _share(records, "unsupported"),
-        "echoes_worked_example": _share(records, "echoes_example"),
-        "gold_paragraph_in_prompt": _share(records, "gold_in_prompt"),
+        "unsupported": share(records, "unsupported"),
+        "echoes_worked_example": share(records, "echoes_example"),
+        "gold_paragraph_in_prompt": share(records, "gold_in_prompt"),
         "ttft_s_p50": _median([r["ttft_s"] for r in answered]),
         "answer_s_p50": _median([r["seconds"] for r in answered]),
         "tokens_per_s_p50": _median([r["tokens_per_s"] for r in answered]),
@@ -352,9 +353,9 @@ def answerable_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
 def declined_summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "questions": len(records),
-        "declined": _share(records, "abstained"),
+        "declined": share(records, "abstained"),
         "declined_by": _reasons(records),
-        "answered_unsupported": _share(records, "unsupported"),
+        "answered_unsupported": share(records, "unsupported"),
         "records": [r for r in records if not r["abstained"]][:RECORDS],
     }
 

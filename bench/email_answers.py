@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import squad
-from bench.answer_quality import contains_gold
+from bench.answer_quality import contains_gold, share
 
 SEED = 7  # the draw the first measurement used (its "before" figures are in the report)
 FIRST_ARTICLE = 24  # held out: the reader was trained on articles 0-23
@@ -88,10 +88,6 @@ def _ask(
     return records
 
 
-def _share(records: list[dict[str, Any]], key: str) -> float:
-    return round(sum(r[key] for r in records) / len(records), 3)
-
-
 def run(embedder: Any) -> dict[str, Any]:
     corpus = squad.load()
     articles = list(dict.fromkeys(path.split("/")[0] for path in corpus.files))
@@ -111,7 +107,7 @@ def run(embedder: Any) -> dict[str, Any]:
         records = _ask(embedder, files, questions, kind)
         per_kind[kind] = records
         result[kind] = {
-            key: _share(records, key)
+            key: share(records, key)
             for key in ("contains_gold", "abstained", "header_in_answer", "gold_cited")
         }
         result[kind]["seconds"] = round(time.perf_counter() - started, 1)

@@ -58,7 +58,6 @@ class OnnxBuild:
     model_id: str
     dimension: int
     max_seq_length: int
-    precision: str
 
     @classmethod
     def read(cls, directory: Path) -> OnnxBuild:
@@ -79,7 +78,6 @@ class OnnxBuild:
             model_id=str(raw["model_id"]),
             dimension=int(raw["dimension"]),
             max_seq_length=int(raw["max_seq_length"]),
-            precision=str(raw["precision"]),
         )
 
 
